@@ -1,0 +1,80 @@
+"""State a model in words and in math (plain text, readable in a terminal or notebook)."""
+
+from __future__ import annotations
+
+_LIK = {
+    "gaussian": "Normal(mu_i, sigma)",
+    "bernoulli": "Bernoulli(p_i)",
+    "binomial": "Binomial(n_i, p_i)",
+    "poisson": "Poisson(lambda_i)",
+    "negbinomial": "NegBinomial2(mu_i, phi)   [Var = mu + mu^2/phi]",
+}
+_MEAN = {
+    "identity": "mu_i",
+    "logit": "logit(p_i)",
+    "probit": "probit(p_i)",
+    "log": "log(lambda_i)",
+}
+
+
+def _linear_predictor(model) -> str:
+    d = model.design
+    parts = []
+    for name in d.fixed_names:
+        parts.append("Intercept" if name == "Intercept" else f"b[{name}]·{name}")
+    if d.offset is not None:
+        parts.append("offset_i")
+    for g in d.groups:
+        for t in g.terms:
+            sym = f"r_{g.name}[j,{t}]"
+            parts.append(sym if t == "Intercept" else f"{sym}·{t}")
+    return " + ".join(parts) if parts else "0"
+
+
+def describe_model(model) -> str:
+    """Words and formulas for ``model`` (a :class:`hiermodels.Model`)."""
+    d, fam = model.design, model.family
+    link = _MEAN[fam.link]
+    if fam.name == "negbinomial":
+        link = "log(mu_i)"
+    lines = [
+        f"Bayesian multilevel model: {model.formula}",
+        f"  family {fam.name}, link {fam.link}; {d.n} rows"
+        + "".join(f"; {g.n_levels} levels of {g.name}" for g in d.groups),
+        "",
+        "Likelihood",
+        f"  y_i ~ {_LIK[fam.name]}",
+        f"  {link} = {_linear_predictor(model)}",
+    ]
+    if d.groups:
+        lines += ["", "Group-level effects (partial pooling)"]
+    for g in d.groups:
+        terms = ", ".join(g.terms)
+        nested = f", nested in {g.parent}" if g.parent else ""
+        lines.append(f"  {g.name} ({g.n_levels} levels{nested}): terms [{terms}]")
+        for block, corr in zip(g.blocks, g.correlated, strict=True):
+            names = [g.terms[i] for i in block]
+            if corr:
+                lines.append(
+                    f"    r_{g.name}[j, {', '.join(names)}] ~ MvNormal(0, diag(sd)·Omega·diag(sd)),"
+                    f"  Omega ~ LKJ({model._priors.cor[g.name]:g})"
+                )
+            else:
+                lines.append(f"    r_{g.name}[j, {names[0]}] ~ Normal(0, sd({g.name}, {names[0]}))")
+    how = (
+        "integrated out analytically (collapsed Gaussian likelihood)"
+        if model.collapsed
+        else (
+            "non-centred: r = L·z, z ~ N(0, I)"
+            if model.graph_parameterization == "noncentered"
+            else f"parameterisation {model.graph_parameterization}"
+        )
+    )
+    if d.groups:
+        lines.append(f"  sampled as: {how}")
+    lines += ["", "Priors"]
+    for param, row in model._priors.table.iterrows():
+        lines.append(f"  {param:<28} ~ {row['prior']:<28} {'(user)' if row['user'] else ''}")
+    if model._priors.intercept is not None and any(n != "Intercept" for n in d.fixed_names):
+        lines.append("  (the Intercept prior applies at the predictor means; predictors centred)")
+    return "\n".join(lines)

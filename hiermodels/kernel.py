@@ -1,0 +1,2 @@
+def supports(model) -> bool:
+    return False
