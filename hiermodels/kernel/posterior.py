@@ -1,0 +1,103 @@
+"""Unconstrained kernel draws -> the named posterior of the PyMC graph (vectorised)."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..build import coords_of
+
+
+def constrained(model, lay, theta: np.ndarray) -> dict:
+    """Named quantities for draws ``theta`` of shape (D, n_dim) (group effects excluded)."""
+    from .glmm_nb import factor_cholesky
+
+    d = model.design
+    D = theta.shape[0]
+    out = {}
+    if lay.P:
+        out["b"] = theta[:, lay.has_int : lay.has_int + lay.P]
+    if lay.has_int:
+        out["Intercept_c"] = theta[:, 0]
+        out["Intercept"] = theta[:, 0] - (out["b"] @ model._priors.xbar if lay.P else 0.0)
+    for f, g in enumerate(d.groups):
+        q = g.q
+        L = np.empty((D, q, q))
+        Lc = np.empty((D, q, q))
+        sd = np.empty((D, q))
+        for k in range(D):
+            L[k], Lc[k], sd[k] = factor_cholesky(
+                theta[k],
+                f,
+                lay.fq,
+                lay.flogsd,
+                lay.bfac,
+                lay.bstart,
+                lay.bsize,
+                lay.bcorr,
+                lay.bcpc,
+            )
+        out[f"sd_{g.dim}"] = sd
+        out[f"L_{g.dim}"] = L
+        if any(g.correlated):
+            out[f"cor_{g.dim}"] = Lc @ np.swapaxes(Lc, 1, 2)
+    if lay.aux_pos >= 0:
+        out[model.family.aux[0]] = np.exp(theta[:, lay.aux_pos])
+    return out
+
+
+def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
+    """Build the InferenceData: posterior with the graph's names + nutpie's sample_stats."""
+    import arviz as az
+
+    theta = raw.posterior["theta"].values  # (chain, draw, n_dim)
+    C, S = theta.shape[:2]
+    flat = theta.reshape(C * S, -1)
+    vals = constrained(model, lay, flat)
+    d = model.design
+    dims = {"b": ["coef"]}
+    rb_means = {}
+    for f, g in enumerate(d.groups):
+        L = vals.pop(f"L_{g.dim}")
+        if lay.collapsed:
+            from .collapsed_nb import draw_group_effects
+
+            beta = flat[:, : lay.has_int + lay.P]
+            eps = rng.standard_normal((C * S, g.n_levels, g.q))
+            r, cmean = draw_group_effects(
+                np.ascontiguousarray(beta),
+                vals["sigma"],
+                L,
+                data["ZtZ"],
+                data["ZtX"],
+                data["Zty"],
+                eps,
+            )
+            rb_means[f"r_{g.dim}"] = cmean
+        else:
+            z = flat[:, lay.fz[f] : lay.fz[f] + g.n_levels * g.q].reshape(C * S, g.n_levels, g.q)
+            r = z @ np.swapaxes(L, 1, 2)
+        vals[f"r_{g.dim}"] = r
+        dims[f"sd_{g.dim}"] = [g.term_dim]
+        dims[f"cor_{g.dim}"] = [g.term_dim, f"{g.term_dim}_bis"]
+        dims[f"r_{g.dim}"] = [g.dim, g.term_dim]
+    coords = {k: v for k, v in coords_of(d).items() if k != "obs"}
+    coords.update(chain=np.arange(C), draw=np.arange(S))
+    post = xr.Dataset(
+        {
+            k: (["chain", "draw", *dims.get(k, [])], v.reshape(C, S, *v.shape[1:]))
+            for k, v in vals.items()
+        },
+        coords=coords,
+    )
+    post.attrs["collapsed"] = int(lay.collapsed)
+    groups = {"posterior": post, "sample_stats": raw.sample_stats}
+    if rb_means:
+        groups["rao_blackwell"] = xr.Dataset(
+            {
+                k: (["chain", "draw", *dims[k]], v.reshape(C, S, *v.shape[1:]))
+                for k, v in rb_means.items()
+            },
+            coords=coords,
+        )
+    return az.InferenceData(**groups)
