@@ -109,12 +109,12 @@ def collapsed_logp(
     g_beta = s * (Xty - XtXb)
     gL = np.zeros((q, q))
     logdet, quad, tr_am, wmw = 0.0, 0.0, 0.0, 0.0
-    I = np.eye(q)
+    eye = np.eye(q)
     for j in range(J):
         S = ZtZ[j]
         SL = S @ L
         M = L.T @ SL
-        A = I + s * M
+        A = eye + s * M
         C, ok = _chol(A)
         if not ok:
             return -np.inf, grad
@@ -171,12 +171,12 @@ def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, eps):
     J, q = ZtZ.shape[0], ZtZ.shape[1]
     out = np.empty((D, J, q))
     cmean = np.empty((D, J, q))
-    I = np.eye(q)
+    eye = np.eye(q)
     for d in range(D):
         s = 1.0 / (sigma[d] * sigma[d])
         Ld = L[d]
         for j in range(J):
-            A = I + s * (Ld.T @ ZtZ[j] @ Ld)
+            A = eye + s * (Ld.T @ ZtZ[j] @ Ld)
             C, _ = _chol(A)
             Ainv = _chol_inv(C)
             u = Ld.T @ (Zty[j] - ZtX[j] @ beta[d])

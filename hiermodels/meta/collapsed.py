@@ -197,13 +197,18 @@ class WhitenedPosterior(CollapsedPosterior):
     It equals :class:`CollapsedPosterior` at gamma(z, eta) plus log|dgamma/dz| = -log|C|.
     """
 
-    def _conditional(self, tau):
+    def _moments(self, tau):
+        """W, A^-1, log|A|, b and m = A^-1 b at ``tau`` (scalar arithmetic when p = 1)."""
         W = 1.0 / (tau * tau + self.v)
+        if self.p == 1:
+            x = self.Xc[:, 0]
+            a = float(W @ (x * x)) + self.prior_sd[0] ** -2
+            b = np.array([float(W @ (x * self.y))])
+            return W, np.array([[1.0 / a]]), math.log(a), b, b / a
         A = (self.Xc.T * W) @ self.Xc + np.diag(self.prior_sd**-2)
-        C = np.linalg.cholesky(A)
+        Ainv = np.linalg.inv(A)
         b = self.Xc.T @ (W * self.y)
-        m = _chol_solve(C, b)
-        return W, A, C, b, m
+        return W, Ainv, float(np.linalg.slogdet(A)[1]), b, Ainv @ b
 
     def logp_grad(self, x):
         x = np.asarray(x, dtype=float)
@@ -216,22 +221,16 @@ class WhitenedPosterior(CollapsedPosterior):
         tau, dtau, logjac, dlogjac = self.tau_of(float(x[self.p]))
         if tau <= 0.0 or not math.isfinite(tau):
             return -math.inf, np.zeros(self.n_dim)
-        W, _, C, b, m = self._conditional(tau)
-        f = self.Xc @ m
+        W, Ainv, logdet, b, m = self._moments(tau)
+        r = self.y - self.Xc @ m
+        h = np.einsum("ij,jk,ik->i", self.Xc, Ainv, self.Xc) if self.p > 1 else Ainv[0, 0] * self.Xc[:, 0] ** 2
         lml = (
-            -0.5
-            * (
-                float(np.sum(_LOG_2PI - np.log(W)))
-                + float(np.sum(W * self.y**2) - b @ m)
-                + 2.0 * float(np.sum(np.log(np.diag(C))))
-            )
+            -0.5 * (float(np.sum(_LOG_2PI - np.log(W))) + float(W @ (self.y * self.y) - b @ m) + logdet)
             + self._prior_const
             + 0.5 * self.p * _LOG_2PI
         )
-        Ci_X = np.linalg.solve(C, self.Xc.T)  # C^-1 Xc'
-        h = np.sum(Ci_X * Ci_X, axis=0)  # xc_i' A^-1 xc_i
-        r = self.y - f
-        dl_dt = 0.5 * float(np.sum(W * W * (r * r + h) - W))
+        W2 = W * W
+        dl_dt = 0.5 * float(W2 @ (r * r + h) - np.sum(W))
         lp_tau = float(self.tau_prior.logpdf(tau))
         d_tau = float(self.tau_prior.dlogpdf(tau))
         lp += lml + lp_tau + logjac
@@ -244,7 +243,8 @@ class WhitenedPosterior(CollapsedPosterior):
         """The coefficients gamma = m(tau) + C^-T z at the unconstrained point ``x``."""
         x = np.asarray(x, dtype=float)
         tau = 0.0 if self.tau_prior is None else self.tau_of(float(x[self.p]))[0]
-        _, _, C, _, m = self._conditional(tau)
+        _, Ainv, _, _, m = self._moments(tau)
+        C = np.linalg.cholesky(np.linalg.inv(Ainv))
         return m + np.linalg.solve(C.T, x[: self.p])
 
     def expand(self, x):
@@ -258,10 +258,6 @@ class WhitenedPosterior(CollapsedPosterior):
             t = min(tau_start, 0.5 * self.tau_prior.upper)
             x.append([self.eta_of(t) + rng.uniform(-1, 1)])
         return np.concatenate(x)
-
-
-def _chol_solve(C, b):
-    return np.linalg.solve(C.T, np.linalg.solve(C, b))
 
 
 def conditional_theta(y, v, linpred, tau):

@@ -285,7 +285,7 @@ class MetaAnalysis:
         tune: int = 1000,
         chains: int = 4,
         seed: int | None = None,
-        target_accept: float = 0.8,
+        target_accept: float = 0.9,
         cores: int | None = None,
         progressbar: bool | None = None,
         backend: str = "auto",
@@ -296,7 +296,9 @@ class MetaAnalysis:
         ``backend="auto"`` samples the NumPy log density with nutpie (no compilation);
         a PyMC tau prior (or ``backend="pymc"``) samples the PyMC graph instead.
         ``parameterization`` selects the NumPy sampler's coordinates (see
-        :meth:`collapsed`).
+        :meth:`collapsed`). ``target_accept`` defaults to 0.9: under a half-normal prior
+        the upper tail of log(tau) is steep (curvature ~ -2 tau^2 / s^2), and at 0.8 a few
+        divergences appeared there in eight schools (0 of 4000 at 0.9 in 18 test fits).
         """
         from .fit import MetaFit
 

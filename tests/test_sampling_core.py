@@ -1,0 +1,157 @@
+"""Statistical tests that sample (small draws, fixed seeds).
+
+Tolerances: reference values from lme4 (Bates et al. 2015, JSS 67(1); `lmer` REML on
+`sleepstudy`) are facts; agreement between two samplers is judged against their combined
+Monte Carlo standard error (mcse = sd / sqrt(ess_bulk)); recovery of simulated truth is
+judged against the posterior SD.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from simdata import simulate_slopes
+
+import hiermodels as hm
+
+pytestmark = pytest.mark.sampling
+
+
+def _mcse(tab):
+    return tab["sd"] / np.sqrt(tab["ess_bulk"])
+
+
+@pytest.fixture(scope="module")
+def sleep_fit(sleep):
+    return hm.Model("Reaction ~ Days + (Days | Subject)", sleep).fit(seed=11, progressbar=False)
+
+
+def test_sleepstudy_matches_lme4(sleep_fit):
+    # lme4 1.1-31: lmer(Reaction ~ Days + (Days | Subject), sleepstudy), REML
+    fe = sleep_fit.fixed_effects()
+    for term, ref in {"Intercept": 251.405, "Days": 10.467}.items():
+        assert abs(fe.loc[term, "mean"] - ref) < 0.5 * fe.loc[term, "sd"], term
+    vc = sleep_fit.varcorr()
+    for name, ref in {
+        "sd(Subject, Intercept)": 24.74,
+        "sd(Subject, Days)": 5.92,
+        "sigma": 25.59,
+    }.items():
+        assert vc.loc[name, "lower"] < ref < vc.loc[name, "upper"], name
+    d = sleep_fit.diagnostics()
+    assert d["divergences"] == 0
+    assert d["max_rhat"] <= 1.01
+    assert d["verdict"] == "ok" and d["warnings"] == []
+    assert sleep_fit.sampler == "hiermodels" and sleep_fit.model.collapsed
+
+
+def test_collapsed_equals_noncentred(sleep, sleep_fit):
+    nc = hm.Model("Reaction ~ Days + (Days | Subject)", sleep, parameterization="noncentered").fit(
+        seed=12, progressbar=False
+    )
+    a, b = sleep_fit.summary(), nc.summary()
+    z = (a["mean"] - b["mean"]).abs() / np.sqrt(_mcse(a) ** 2 + _mcse(b) ** 2)
+    assert (z < 4).all(), z
+    # group effects drawn exactly after sampling agree with the sampled ones
+    ga = sleep_fit.group_effects("Subject")
+    gb = nc.group_effects("Subject")
+    zg = (ga["mean"] - gb["mean"]).abs() / np.sqrt(ga["sd"] ** 2 / 2000 + gb["sd"] ** 2 / 1000)
+    assert (zg < 4.5).all()
+
+
+def test_kernel_equals_pymc_graph_with_nutpie(sleep, sleep_fit):
+    """The PyMC graph (model.pymc_model) is the reference statement of the model."""
+    g = hm.Model("Reaction ~ Days + (Days | Subject)", sleep).fit(
+        seed=13, sampler="nutpie", progressbar=False
+    )
+    a, b = sleep_fit.summary(), g.summary()
+    z = (a["mean"] - b["mean"]).abs() / np.sqrt(_mcse(a) ** 2 + _mcse(b) ** 2)
+    assert (z < 4).all(), z
+
+
+def test_radon_matches_reml(radon):
+    import statsmodels.formula.api as smf
+
+    fit = hm.Model("log_radon ~ floor + (1 + floor | county)", radon).fit(seed=5, progressbar=False)
+    reml = smf.mixedlm("log_radon ~ floor", radon, groups=radon["county"], re_formula="~floor").fit(
+        reml=True
+    )
+    fe = fit.fixed_effects()
+    for term, ref in zip(["Intercept", "floor"], reml.fe_params, strict=True):
+        assert abs(fe.loc[term, "mean"] - ref) < 0.5 * fe.loc[term, "sd"], term
+    vc = fit.varcorr()
+    assert vc.loc["sigma", "lower"] < np.sqrt(reml.scale) < vc.loc["sigma", "upper"]
+    sd_int = np.sqrt(reml.cov_re.iloc[0, 0])
+    assert (
+        vc.loc["sd(county, Intercept)", "lower"] < sd_int < vc.loc["sd(county, Intercept)", "upper"]
+    )
+    assert fit.diagnostics()["divergences"] == 0
+
+
+def _recovered(tab, truth):
+    for name, val in truth.items():
+        assert abs(tab.loc[name, "mean"] - val) < 3 * tab.loc[name, "sd"] + 3 * _mcse(tab)[name], (
+            name
+        )
+
+
+def test_recovery_correlated_slopes():
+    df = simulate_slopes(seed=21)
+    fit = hm.Model("y ~ x + (x | g)", df).fit(seed=1, progressbar=False)
+    _recovered(
+        fit.summary(),
+        {
+            "Intercept": 2.0,
+            "x": 1.0,
+            "sd(g, Intercept)": 1.0,
+            "sd(g, x)": 0.5,
+            "cor(g, Intercept, x)": 0.4,
+            "sigma": 0.7,
+        },
+    )
+
+
+def test_recovery_nested_and_crossed():
+    rng = np.random.default_rng(8)
+    a = np.repeat(np.arange(12), 12)
+    b = np.tile(np.repeat(np.arange(4), 3), 12)
+    y = (
+        5
+        + rng.normal(0, 1.5, 12)[a]
+        + rng.normal(0, 0.8, 48)[a * 4 + b]
+        + rng.normal(0, 0.5, a.size)
+    )
+    df = pd.DataFrame({"y": y, "a": a.astype(str), "b": b.astype(str)})
+    fit = hm.Model("y ~ 1 + (1 | a/b)", df).fit(seed=2, progressbar=False)
+    _recovered(
+        fit.summary(),
+        {"Intercept": 5.0, "sd(a, Intercept)": 1.5, "sd(a:b, Intercept)": 0.8, "sigma": 0.5},
+    )
+    p = np.repeat(np.arange(20), 6)
+    s = np.tile(np.arange(6), 20)
+    y2 = 1 + rng.normal(0, 1.0, 20)[p] + rng.normal(0, 2.0, 6)[s] + rng.normal(0, 0.5, p.size)
+    df2 = pd.DataFrame({"y": y2, "p": p.astype(str), "s": s.astype(str)})
+    fit2 = hm.Model("y ~ 1 + (1 | p) + (1 | s)", df2).fit(seed=3, progressbar=False)
+    _recovered(fit2.summary(), {"sd(p, Intercept)": 1.0, "sd(s, Intercept)": 2.0, "sigma": 0.5})
+
+
+def test_same_seed_same_draws_and_save_load(sleep, tmp_path):
+    m = hm.Model("Reaction ~ Days + (1 | Subject)", sleep)
+    f1 = m.fit(draws=200, tune=200, seed=3, progressbar=False)
+    f2 = m.fit(draws=200, tune=200, seed=3, progressbar=False)
+    assert np.array_equal(f1.posterior["r_Subject"].values, f2.posterior["r_Subject"].values)
+    f1.save(tmp_path / "fit.nc")
+    f3 = hm.load(tmp_path / "fit.nc")
+    pd.testing.assert_frame_equal(f1.summary(), f3.summary())
+    assert (
+        f3.model.formula == m.formula
+        and f3.model.design.groups[0].levels == m.design.groups[0].levels
+    )
+    assert "Family: gaussian" in repr(f3) and "<table" in f3._repr_html_()
+
+
+def test_problems_warn_with_advice(sleep):
+    m = hm.Model("Reaction ~ Days + (Days | Subject)", sleep, parameterization="noncentered")
+    with pytest.warns(hm.HiermodelsWarning, match="Increase draws|R-hat"):
+        fit = m.fit(draws=30, tune=30, chains=2, seed=1, progressbar=False)
+    d = fit.diagnostics()
+    assert d["verdict"] in ("check", "problem") and d["warnings"]
