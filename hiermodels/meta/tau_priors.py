@@ -55,9 +55,10 @@ class TauPrior:
         """Prior density at ``tau`` (0 outside the support)."""
         tau = np.asarray(tau, dtype=float)
         out = np.zeros_like(tau)
-        ok = (tau > 0) & (tau < self.upper)
-        out[ok] = np.exp(self.logpdf(tau[ok]))
-        return out
+        ok = (tau >= 0) & (tau <= self.upper)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[ok] = np.exp(self.logpdf(tau[ok]))
+        return np.where(np.isfinite(out), out, 0.0)
 
     def rvs(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
         raise NotImplementedError
