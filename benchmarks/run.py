@@ -58,14 +58,16 @@ def run_bambi(df, formula, draws, seed):
 
 def run_pymc(df, formula, draws, seed):
     """The same LKJ model written by hand in PyMC, sampled with PyMC's default NUTS."""
-    import hiermodels as hm
     import pymc as pm
+
+    import hiermodels as hm
 
     t0 = time.perf_counter()
     model = hm.Model(formula, df, parameterization="noncentered").pymc_model
     with model:
-        idata = pm.sample(draws=draws, tune=draws, chains=4, cores=2, random_seed=seed,
-                          progressbar=False)
+        idata = pm.sample(
+            draws=draws, tune=draws, chains=4, cores=2, random_seed=seed, progressbar=False
+        )
     wall = time.perf_counter() - t0
     sd = [v for v in idata.posterior.data_vars if v.startswith("sd_")]
     return wall, _ess_min(idata, sd)
@@ -82,8 +84,10 @@ def main():
     draws = 500 if args.quick else 1000
     tools = {"hiermodels": run_hiermodels, "bambi": run_bambi, "pymc": run_pymc}
     tools = {k: v for k, v in tools.items() if k == "hiermodels" or k in args.peers}
-    print(f"# {time.strftime('%Y-%m-%d')} {platform.machine()} {platform.processor() or ''} "
-          f"python {platform.python_version()}, 4 chains x {draws}+{draws}")
+    print(
+        f"# {time.strftime('%Y-%m-%d')} {platform.machine()} {platform.processor() or ''} "
+        f"python {platform.python_version()}, 4 chains x {draws}+{draws}"
+    )
     rows = []
     for name in args.models:
         ds, formula, _ = MODELS[name]
@@ -93,8 +97,11 @@ def main():
             cold, _ = fn(df, formula, 100, 0)  # warm-up (also measures the cold first fit)
             wall, ess = fn(df, formula, draws, 1)
             res[tool] = (cold, wall, ess)
-            print(f"{name:<11} {tool:<11} cold {cold:6.1f} s   warm {wall:6.1f} s   "
-                  f"min bulk ESS(sd) {ess:6.0f}   ESS/s {ess / wall:7.1f}", flush=True)
+            print(
+                f"{name:<11} {tool:<11} cold {cold:6.1f} s   warm {wall:6.1f} s   "
+                f"min bulk ESS(sd) {ess:6.0f}   ESS/s {ess / wall:7.1f}",
+                flush=True,
+            )
         h = res["hiermodels"]
         for tool in tools:
             if tool == "hiermodels":

@@ -109,37 +109,106 @@ def collapsed_logp(
     g_beta = s * (Xty - XtXb)
     gL = np.zeros((q, q))
     logdet, quad, tr_am, wmw = 0.0, 0.0, 0.0, 0.0
-    eye = np.eye(q)
+    # work buffers, allocated once (the loop below must not allocate: it runs J times)
+    SL = np.empty((q, q))
+    M = np.empty((q, q))
+    C = np.empty((q, q))
+    Ainv = np.empty((q, q))
+    Ci = np.empty((q, q))
+    Zr = np.empty(q)
+    u = np.empty(q)
+    w = np.empty(q)
+    Lw = np.empty(q)
+    SLw = np.empty(q)
     for j in range(J):
         S = ZtZ[j]
-        SL = S @ L
-        M = L.T @ SL
-        A = eye + s * M
-        C, ok = _chol(A)
-        if not ok:
-            return -np.inf, grad
-        Ainv = _chol_inv(C)
-        Zr = Zty[j] - ZtX[j] @ beta
-        u = L.T @ Zr
-        w = Ainv @ u
-        for k in range(q):
-            logdet += 2.0 * math.log(C[k, k])
-        quad += u @ w
-        tr_am += np.sum(Ainv * M)
-        Mw = M @ w
-        wmw += w @ Mw
-        Lw = L @ w
-        g_beta -= s * s * (ZtX[j].T @ Lw)
-        SLw = SL @ w
-        gL += -s * (SL @ Ainv) + s * s * np.outer(Zr, w) - s * s * s * np.outer(SLw, w)
+        for a in range(q):
+            Zr[a] = Zty[j, a]
+            for p in range(P1):
+                Zr[a] -= ZtX[j, a, p] * beta[p]
+            for b in range(q):
+                acc = 0.0
+                for k in range(b, q):  # L lower-triangular: L[k, b] = 0 for k < b
+                    acc += S[a, k] * L[k, b]
+                SL[a, b] = acc
+        for a in range(q):
+            for b in range(a + 1):
+                acc = 0.0
+                for k in range(a, q):
+                    acc += L[k, a] * SL[k, b]
+                M[a, b] = acc
+                M[b, a] = acc
+        # Cholesky of A = I + s M, inverse from it
+        for a in range(q):
+            for b in range(a + 1):
+                acc = s * M[a, b] + (1.0 if a == b else 0.0)
+                for k in range(b):
+                    acc -= C[a, k] * C[b, k]
+                if a == b:
+                    if acc <= 0.0:
+                        return -np.inf, grad
+                    C[a, a] = math.sqrt(acc)
+                else:
+                    C[a, b] = acc / C[b, b]
+            for b in range(a + 1, q):
+                C[a, b] = 0.0
+        for a in range(q):
+            Ci[a, a] = 1.0 / C[a, a]
+            for b in range(a):
+                acc = 0.0
+                for k in range(b, a):
+                    acc -= C[a, k] * Ci[k, b]
+                Ci[a, b] = acc / C[a, a]
+            for b in range(a + 1, q):
+                Ci[a, b] = 0.0
+        for a in range(q):
+            for b in range(a + 1):
+                acc = 0.0
+                for k in range(a, q):
+                    acc += Ci[k, a] * Ci[k, b]
+                Ainv[a, b] = acc
+                Ainv[b, a] = acc
+            logdet += 2.0 * math.log(C[a, a])
+        for a in range(q):
+            acc = 0.0
+            for k in range(a, q):
+                acc += L[k, a] * Zr[k]
+            u[a] = acc
+        for a in range(q):
+            acc = 0.0
+            for b in range(q):
+                acc += Ainv[a, b] * u[b]
+                tr_am += Ainv[a, b] * M[a, b]
+            w[a] = acc
+            quad += u[a] * acc
+        for a in range(q):
+            acc_m = 0.0
+            acc_l = 0.0
+            acc_s = 0.0
+            for b in range(q):
+                acc_m += M[a, b] * w[b]
+                acc_s += SL[a, b] * w[b]
+                if b <= a:
+                    acc_l += L[a, b] * w[b]
+            wmw += w[a] * acc_m
+            Lw[a] = acc_l
+            SLw[a] = acc_s
+        for p in range(P1):
+            acc = 0.0
+            for a in range(q):
+                acc += ZtX[j, a, p] * Lw[a]
+            g_beta[p] -= s * s * acc
+        for a in range(q):
+            for b in range(a + 1):
+                acc = 0.0
+                for k in range(q):
+                    acc += SL[a, k] * Ainv[k, b]
+                gL[a, b] += -s * acc + s * s * Zr[a] * w[b] - s * s * s * SLw[a] * w[b]
     lp += -0.5 * (N * LOG_2PI - N * math.log(s) + logdet + s * rr - s * s * quad)
     g_s = 0.5 * (N / s - tr_am - rr + 2.0 * s * quad - s * s * wmw)
     grad[aux_pos] += g_s * (-2.0 * s)
     for p in range(P1):
         grad[p] += g_beta[p]
-    for a in range(q):
-        for b in range(a + 1, q):
-            gL[a, b] = 0.0
     lp += scale_priors(
         theta,
         grad,

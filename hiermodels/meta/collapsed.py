@@ -223,9 +223,14 @@ class WhitenedPosterior(CollapsedPosterior):
             return -math.inf, np.zeros(self.n_dim)
         W, Ainv, logdet, b, m = self._moments(tau)
         r = self.y - self.Xc @ m
-        h = np.einsum("ij,jk,ik->i", self.Xc, Ainv, self.Xc) if self.p > 1 else Ainv[0, 0] * self.Xc[:, 0] ** 2
+        h = (
+            np.einsum("ij,jk,ik->i", self.Xc, Ainv, self.Xc)
+            if self.p > 1
+            else Ainv[0, 0] * self.Xc[:, 0] ** 2
+        )
         lml = (
-            -0.5 * (float(np.sum(_LOG_2PI - np.log(W))) + float(W @ (self.y * self.y) - b @ m) + logdet)
+            -0.5
+            * (float(np.sum(_LOG_2PI - np.log(W))) + float(W @ (self.y * self.y) - b @ m) + logdet)
             + self._prior_const
             + 0.5 * self.p * _LOG_2PI
         )

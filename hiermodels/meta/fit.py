@@ -171,7 +171,8 @@ class MetaFit:
         ``method="exact"`` integrates over tau numerically (see
         :mod:`hiermodels.meta.exact`; milliseconds per refit, no Monte Carlo error);
         ``"mcmc"`` refits with the same sampler settings. Index: (omitted study,
-        parameter); columns mean, sd, lower, upper.
+        parameter), parameters the coefficients, ``tau`` and (without moderators)
+        ``theta_new``, the prediction for a new study; columns mean, sd, lower, upper.
         """
         spec = self.spec
         parts = {}

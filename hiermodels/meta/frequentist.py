@@ -63,7 +63,7 @@ def _wls(y, v, X, tau2):
 
 
 def _reml_loglik(tau2, y, v, X):
-    b, vb, w = _wls(y, v, X, tau2)
+    b, _vb, w = _wls(y, v, X, tau2)
     r = y - X @ b
     _, logdet = np.linalg.slogdet(X.T @ (X * w[:, None]))
     return -0.5 * (np.sum(np.log(tau2 + v)) + logdet + np.sum(w * r * r))

@@ -348,8 +348,11 @@ class PyMCPrior(TauPrior):
 
     def to_pymc(self, name="tau"):
         import pymc as pm
+        from pymc.distributions.transforms import _default_transform
 
-        return pm.modelcontext(None).register_rv(self.dist.clone(), name)
+        rv = self.dist.owner.clone().default_output()
+        transform = _default_transform(rv.owner.op, rv)
+        return pm.modelcontext(None).register_rv(rv, name, default_transform=transform)
 
     def __repr__(self):
         return f"PyMC {self._op_name(self.dist)}"

@@ -86,8 +86,16 @@ def plot_meta_forest(mfit, prob: float | None = None, xlabel: str | None = None,
         fitted = mfit.prediction_interval(prob)["fitted_mean"].to_numpy()
         ax.plot(fitted, rows - off, "|", color=_POOLED, ms=11, mew=2, zorder=4)
         handles.append(
-            Line2D([], [], color=_POOLED, marker="|", ms=11, mew=2, lw=0,
-                   label=r"fitted $x_i'\beta$ (shrinkage target)")
+            Line2D(
+                [],
+                [],
+                color=_POOLED,
+                marker="|",
+                ms=11,
+                mew=2,
+                lw=0,
+                label=r"fitted $x_i'\beta$ (shrinkage target)",
+            )
         )
     ax.axvline(0.0, color="0.35", lw=0.9, ls="--", zorder=0)
     ax.set_yticks(ticks, ticklabels)
@@ -118,8 +126,17 @@ def plot_meta_forest(mfit, prob: float | None = None, xlabel: str | None = None,
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel(xlabel or f"effect size ({spec.yi_col})")
-    ax.set_title(f"{'Meta-regression' if not pooled else 'Random-effects meta-analysis'}"
-                 f" (k = {k})", loc="left", fontsize=11)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.12 if k < 6 else -0.08),
-              ncol=2, frameon=False, fontsize=8.5)
+    ax.set_title(
+        f"{'Meta-regression' if not pooled else 'Random-effects meta-analysis'} (k = {k})",
+        loc="left",
+        fontsize=11,
+    )
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.12 if k < 6 else -0.08),
+        ncol=2,
+        frameon=False,
+        fontsize=8.5,
+    )
     return fig

@@ -52,20 +52,29 @@ def plot_meta_shrinkage_trace(mfit, prob: float | None = None, figsize=None):
     if "mu" in trace.columns and not mfit.spec.has_moderators:
         ax.plot(tau, trace["mu"], color="black", lw=2.4, label=r"$E[\mu \mid \tau, y]$")
     ends = trace[studies].iloc[-1].to_numpy(dtype=float)
-    lo, hi = float(np.nanmin(trace[studies].to_numpy())), float(np.nanmax(trace[studies].to_numpy()))
+    lo, hi = (
+        float(np.nanmin(trace[studies].to_numpy())),
+        float(np.nanmax(trace[studies].to_numpy())),
+    )
     ypos = _spread(ends, gap=(hi - lo) * 0.045)
     for c, col, y0, y1 in zip(studies, colors, ends, ypos, strict=True):
-        ax.annotate(str(c), xy=(tau[-1], y0), xytext=(tau[-1] * 1.02, y1), fontsize=8,
-                    color=col, va="center", annotation_clip=False,
-                    arrowprops={"arrowstyle": "-", "color": col, "lw": 0.5})
+        ax.annotate(
+            str(c),
+            xy=(tau[-1], y0),
+            xytext=(tau[-1] * 1.02, y1),
+            fontsize=8,
+            color=col,
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "color": col, "lw": 0.5},
+        )
     for a in (ax, ax2):
         a.axvspan(row["lower"], row["upper"], color="0.85", alpha=0.45, lw=0, zorder=0)
         a.axvline(median, color="0.3", ls=":", lw=1.2, zorder=1)
         for side in ("top", "right"):
             a.spines[side].set_visible(False)
     ax.set_ylabel(r"$E[\theta_i \mid \tau, y]$")
-    ax.set_title("Shrinkage trace: study effects given the heterogeneity", loc="left",
-                 fontsize=11)
+    ax.set_title("Shrinkage trace: study effects given the heterogeneity", loc="left", fontsize=11)
     if "mu" in trace.columns and not mfit.spec.has_moderators:
         ax.legend(frameon=False, fontsize=8.5, loc="upper left")
     ax2.fill_between(dens["tau"], dens["posterior"], color="#1f77b4", alpha=0.25)
