@@ -128,12 +128,29 @@ def compiled_nutpie(pm_model, cache_key=None, data: dict | None = None):
         return cm.with_data(**data) if data else cm
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cm = nutpie.compile_pymc_model(pm_model)
+        cm = nutpie.compile_pymc_model(pm_model, initial_points=_initial_points(pm_model))
     if cache_key is not None:
         _COMPILED[cache_key] = cm
         while len(_COMPILED) > _CACHE_SIZE:
             _COMPILED.popitem(last=False)
     return cm
+
+
+def _initial_points(pm_model) -> dict:
+    """PyMC's initial point, in the random variables' space.
+
+    nutpie 0.16.8 compiles its own initial-point function with numba, whose random draws
+    fail on read-only arrays for some distributions (e.g. the ``sd_dist`` of
+    ``LKJCholeskyCov``: "cannot set WRITEABLE flag"). Handing it explicit starting values
+    avoids those draws; nutpie still jitters them.
+    """
+    import pytensor
+
+    ip = pm_model.initial_point()
+    outs = pm_model.replace_rvs_by_values(pm_model.free_RVs)
+    fn = pytensor.function(pm_model.value_vars, outs, on_unused_input="ignore")
+    vals = fn(**{v.name: ip[v.name] for v in pm_model.value_vars})
+    return {rv.name: v for rv, v in zip(pm_model.free_RVs, vals, strict=True)}
 
 
 def _sample_nutpie(
