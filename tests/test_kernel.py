@@ -201,3 +201,41 @@ def test_noncentred_logp_equals_scipy(formula, family):
         ref = ll + zlp + _prior_terms(m, v) + _log_jac_and_lkj(m, lay, x)
         diffs.append(f(x, **data)[0] - ref)
     assert abs(diffs[0] - diffs[1]) < 1e-6
+
+
+def test_exact_group_effect_draws_match_dense_conditional(sleep):
+    """b_j | y, theta ~ N(G Z_j' V_j^{-1} r_j, (G^{-1} + Z_j'Z_j / sigma^2)^{-1})."""
+    from hiermodels.kernel.collapsed_nb import draw_group_effects
+
+    m = hm.Model("Reaction ~ Days + (Days | Subject)", sleep)
+    lay = make_layout(m, collapsed=True)
+    data = kernel_data(m, lay)
+    x = initial_point(m, lay, np.random.default_rng(4))
+    v = {k: a[0] for k, a in constrained(m, lay, x[None, :]).items()}
+    L, sigma = v["L_Subject"], v["sigma"]
+    beta = x[:2]
+    n = 20000
+    eps = np.random.default_rng(5).standard_normal((n, 18, 2))
+    out, cmean = draw_group_effects(
+        np.tile(beta, (n, 1)),
+        np.full(n, sigma),
+        np.tile(L, (n, 1, 1)),
+        data["ZtZ"],
+        data["ZtX"],
+        data["Zty"],
+        eps,
+    )
+    d, g = m.design, m.design.groups[0]
+    G = L @ L.T
+    Xc = np.column_stack([np.ones(d.n), d.X[:, 1] - m._priors.xbar])
+    for j in (0, 7):
+        rows = g.codes == j
+        Z = g.Z[rows]
+        V = Z @ G @ Z.T + sigma**2 * np.eye(rows.sum())
+        mean = G @ Z.T @ np.linalg.solve(V, d.y[rows] - Xc[rows] @ beta)
+        cov = np.linalg.inv(np.linalg.inv(G) + Z.T @ Z / sigma**2)
+        np.testing.assert_allclose(cmean[0, j], mean, rtol=1e-8)
+        se = np.sqrt(np.diag(cov) / n)
+        assert np.all(np.abs(out[:, j].mean(0) - mean) < 4 * se)
+        # sample covariance within Monte Carlo error (sd of a variance estimate ~ sqrt(2/n))
+        np.testing.assert_allclose(np.cov(out[:, j].T), cov, rtol=6 * np.sqrt(2 / n), atol=0)

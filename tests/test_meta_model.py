@@ -85,7 +85,7 @@ def test_moderator_errors(bcg):
         hm.MetaAnalysis(bcg.assign(const=1.0), yi="yi", vi="vi", moderators="~ ablat + const")
     with pytest.raises(FormulaError, match="one-sided"):
         hm.MetaAnalysis(bcg, yi="yi", vi="vi", moderators="yi ~ ablat")
-    with pytest.raises(DataError, match="not a column"):  # no arbitrary code in formulas
+    with pytest.raises(FormulaError, match="not allowed"):  # no arbitrary code in formulas
         hm.MetaAnalysis(bcg, yi="yi", vi="vi", moderators="~ os.system('true')")
     meta = hm.MetaAnalysis(bcg, yi="yi", vi="vi", study="trial", moderators="~ ablat + alloc")
     assert meta.terms == ["Intercept", "ablat", "alloc[random]", "alloc[systematic]"]

@@ -35,40 +35,7 @@ from .glmm_nb import factor_cholesky, fixed_priors, scale_priors
 from .priors_nb import LOG_2PI, log_positive
 
 
-@nb.njit(cache=True, error_model="numpy")
-def _chol(A):
-    q = A.shape[0]
-    C = np.zeros((q, q))
-    for i in range(q):
-        for j in range(i + 1):
-            s = A[i, j]
-            for k in range(j):
-                s -= C[i, k] * C[j, k]
-            if i == j:
-                if s <= 0:
-                    return C, False
-                C[i, i] = math.sqrt(s)
-            else:
-                C[i, j] = s / C[j, j]
-    return C, True
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _chol_inv(C):
-    """A^{-1} from its Cholesky factor C."""
-    q = C.shape[0]
-    Ci = np.zeros((q, q))
-    for i in range(q):
-        Ci[i, i] = 1.0 / C[i, i]
-        for j in range(i):
-            s = 0.0
-            for k in range(j, i):
-                s -= C[i, k] * Ci[k, j]
-            Ci[i, j] = s / C[i, i]
-    return Ci.T @ Ci
-
-
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def collapsed_logp(
     theta,
     XtX,
@@ -228,7 +195,7 @@ def collapsed_logp(
     return lp, grad
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, eps):
     """Exact draws b_j = L a_j, a_j ~ N(s A_j^{-1} u_j, A_j^{-1}), for each posterior draw.
 
@@ -238,31 +205,73 @@ def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, eps):
     """
     D = beta.shape[0]
     J, q = ZtZ.shape[0], ZtZ.shape[1]
+    P1 = beta.shape[1]
     out = np.empty((D, J, q))
     cmean = np.empty((D, J, q))
-    eye = np.eye(q)
+    SL = np.empty((q, q))
+    C = np.empty((q, q))
+    u = np.empty(q)
+    v = np.empty(q)
+    m = np.empty(q)
+    x = np.empty(q)
     for d in range(D):
         s = 1.0 / (sigma[d] * sigma[d])
         Ld = L[d]
         for j in range(J):
-            A = eye + s * (Ld.T @ ZtZ[j] @ Ld)
-            C, _ = _chol(A)
-            Ainv = _chol_inv(C)
-            u = Ld.T @ (Zty[j] - ZtX[j] @ beta[d])
-            m = s * (Ainv @ u)
-            # C^{-T} eps: solve C' x = eps (back substitution)
-            x = np.zeros(q)
-            for i in range(q - 1, -1, -1):
-                acc = eps[d, j, i]
-                for k in range(i + 1, q):
-                    acc -= C[k, i] * x[k]
-                x[i] = acc / C[i, i]
-            out[d, j] = Ld @ (m + x)
-            cmean[d, j] = Ld @ m
+            S = ZtZ[j]
+            for a in range(q):
+                for b in range(q):
+                    acc = 0.0
+                    for k in range(b, q):
+                        acc += S[a, k] * Ld[k, b]
+                    SL[a, b] = acc
+            # Cholesky of A = I + s L'SL
+            for a in range(q):
+                for b in range(a + 1):
+                    acc = 0.0
+                    for k in range(a, q):
+                        acc += Ld[k, a] * SL[k, b]
+                    acc = s * acc + (1.0 if a == b else 0.0)
+                    for k in range(b):
+                        acc -= C[a, k] * C[b, k]
+                    C[a, b] = math.sqrt(acc) if a == b else acc / C[b, b]
+            # u = L'(Z'y - Z'X beta)
+            for a in range(q):
+                acc = Zty[j, a]
+                for p in range(P1):
+                    acc -= ZtX[j, a, p] * beta[d, p]
+                v[a] = acc
+            for a in range(q):
+                acc = 0.0
+                for k in range(a, q):
+                    acc += Ld[k, a] * v[k]
+                u[a] = acc
+            # m = s A^{-1} u by two triangular solves; x = C^{-T} eps
+            for a in range(q):
+                acc = u[a]
+                for k in range(a):
+                    acc -= C[a, k] * v[k]
+                v[a] = acc / C[a, a]
+            for a in range(q - 1, -1, -1):
+                acc = v[a]
+                acc2 = eps[d, j, a]
+                for k in range(a + 1, q):
+                    acc -= C[k, a] * m[k]
+                    acc2 -= C[k, a] * x[k]
+                m[a] = acc / C[a, a]
+                x[a] = acc2 / C[a, a]
+            for a in range(q):
+                acc = 0.0
+                acc_m = 0.0
+                for b in range(a + 1):
+                    acc += Ld[a, b] * (s * m[b] + x[b])
+                    acc_m += Ld[a, b] * s * m[b]
+                out[d, j, a] = acc
+                cmean[d, j, a] = acc_m
     return out, cmean
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def sufficient_stats(X, y, codes, Z, J):
     """Per-group Z'Z (J,q,q), Z'X (J,q,P), Z'y (J,q) in one pass over the rows."""
     N, q = Z.shape

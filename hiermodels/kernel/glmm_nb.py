@@ -25,12 +25,12 @@ from .priors_nb import LOG_2PI, digamma, lkj_cpc, log_positive, real_prior
 GAUSSIAN, BERNOULLI, BINOMIAL, POISSON, NEGBINOMIAL = 0, 1, 2, 3, 4
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def _log1pexp(x):
     return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def loglik_point(family, y, n, eta, aux):
     """log p(y | eta, aux) and its derivatives w.r.t. eta and aux (the natural aux)."""
     if family == GAUSSIAN:
@@ -66,7 +66,7 @@ def loglik_point(family, y, n, eta, aux):
     return lp, d_eta, d_phi
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc):
     """L_f (q x q), the correlation factor Lc and the SDs of factor f."""
     q = fq[f]
@@ -104,7 +104,7 @@ def factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc):
     return Lf, Lc, sd
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def scale_priors(
     theta, grad, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc, beta_eta, pri_sd, gLs, Lcs, sds
 ):
@@ -141,7 +141,7 @@ def scale_priors(
     return lp
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def fixed_priors(theta, grad, has_int, P, pri_int, pri_b):
     lp = 0.0
     if has_int:
@@ -155,7 +155,7 @@ def fixed_priors(theta, grad, has_int, P, pri_int, pri_b):
     return lp
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def glmm_logp(
     theta,
     y,

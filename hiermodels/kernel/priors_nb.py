@@ -44,7 +44,7 @@ def encode(prior) -> np.ndarray:
     return np.array([KIND[prior.dist], *vals, *[0.0] * (3 - len(vals))], dtype=np.float64)
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def _t_logpdf(x, nu, mu, s):
     z = (x - mu) / s
     c = (
@@ -56,7 +56,7 @@ def _t_logpdf(x, nu, mu, s):
     return c - 0.5 * (nu + 1) * math.log1p(z * z / nu), -(nu + 1) * z / (s * (nu + z * z))
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def real_prior(row, x):
     """Log density and derivative of a prior on the real line."""
     k = int(row[0])
@@ -70,7 +70,7 @@ def real_prior(row, x):
     return -math.log(math.pi * row[2] * (1 + z * z)), -2 * z / (row[2] * (1 + z * z))
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def positive_prior(row, v):
     """Log density and derivative (w.r.t. v) of a prior on v > 0."""
     k = int(row[0])
@@ -94,7 +94,7 @@ def positive_prior(row, v):
     return -lv - math.log(row[2]) - 0.5 * LOG_2PI - 0.5 * z * z, (-1 - z / row[2]) / v
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def log_positive(row, u):
     """Prior of v = exp(u) on the u scale (Jacobian included): value, d/du, and v."""
     v = math.exp(u)
@@ -102,7 +102,7 @@ def log_positive(row, u):
     return lp + u, g * v + 1.0, v
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def cpc_cholesky(y, m):
     """Correlation Cholesky factor (m x m) from m(m-1)/2 unconstrained values."""
     L = np.zeros((m, m))
@@ -119,7 +119,7 @@ def cpc_cholesky(y, m):
     return L
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def lkj_cpc(y, m, eta, gL, gy):
     """log LKJ(eta) density of the Cholesky factor + log-Jacobian of the CPC map.
 
@@ -164,7 +164,7 @@ def lkj_cpc(y, m, eta, gL, gy):
     return lp
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def digamma(x):
     """Digamma function for x > 0 (recurrence + asymptotic series)."""
     r = 0.0

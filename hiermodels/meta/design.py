@@ -8,31 +8,11 @@ call arbitrary code. Column names become the term names (``Intercept``, ``ablat`
 
 from __future__ import annotations
 
-import keyword
-import re
-
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError, FormulaError
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_FUNCS = {"C", "center", "scale", "standardize", "np", "I"}
-
-
-def _variables(rhs: str) -> list[str]:
-    """Identifiers in ``rhs`` that are not function calls or attributes (i.e. columns)."""
-    out = []
-    for mt in _IDENT.finditer(rhs):
-        name = mt.group(0)
-        after = rhs[mt.end() :].lstrip()
-        before = rhs[: mt.start()].rstrip()
-        if after.startswith("(") or before.endswith(".") or name in _FUNCS:
-            continue
-        if keyword.iskeyword(name) or name.split(".")[0] in _FUNCS:
-            continue
-        out.append(name)
-    return out
+from ..formula import check_safe, referenced_names, safe_environment
 
 
 def moderator_design(formula: str | None, data: pd.DataFrame):
@@ -55,9 +35,8 @@ def moderator_design(formula: str | None, data: pd.DataFrame):
         raise FormulaError(
             f"moderators must be a one-sided formula like '~ ablat + alloc', got {formula!r}."
         )
-    for name in _variables(rhs):
-        if name in ("0", "1"):
-            continue
+    check_safe(rhs, data.columns)  # the one safety gate shared with hm.Model formulas
+    for name in sorted(referenced_names(rhs)):
         if name not in data.columns:
             raise DataError(
                 f"Moderator {name!r} is not a column of the data "
@@ -74,11 +53,10 @@ def moderator_design(formula: str | None, data: pd.DataFrame):
                 "effect cannot be estimated; drop it from the formula."
             )
     import formulae
-    from formulae.environment import Environment
 
     try:
         dm = formulae.design_matrices(
-            rhs, data.reset_index(drop=True), na_action="error", env=Environment([{"np": np}])
+            rhs, data.reset_index(drop=True), na_action="error", env=safe_environment()
         )
     except Exception as err:  # formulae raises many exception types
         raise FormulaError(f"Cannot build the moderator formula {formula!r}: {err}") from err
