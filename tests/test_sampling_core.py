@@ -155,3 +155,22 @@ def test_problems_warn_with_advice(sleep):
         fit = m.fit(draws=30, tune=30, chains=2, seed=1, progressbar=False)
     d = fit.diagnostics()
     assert d["verdict"] in ("check", "problem") and d["warnings"]
+
+
+@pytest.mark.parametrize(
+    "formula,dataset,family",
+    [
+        ("Reaction ~ Days + (Days | Subject)", "sleepstudy", "gaussian"),
+        ("incidence | trials(size) ~ period + (1 | herd)", "cbpp", "binomial"),
+    ],
+)
+def test_native_cfunc_equals_python_callback(formula, dataset, family):
+    """The GIL-free cfunc target and the Python-callback target are the same density."""
+    from hiermodels.kernel import sample_kernel
+
+    m = hm.Model(formula, hm.datasets.load(dataset), family=family)
+    kw = dict(draws=100, tune=100, chains=2, seed=9, target_accept=0.8, progressbar=False)
+    a = sample_kernel(m, native=True, **kw)
+    b = sample_kernel(m, native=False, **kw)
+    for v in ("Intercept", "b"):
+        np.testing.assert_array_equal(a.posterior[v].values, b.posterior[v].values)

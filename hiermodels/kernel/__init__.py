@@ -281,20 +281,31 @@ def initial_point(model, lay: Layout, rng: np.random.Generator) -> np.ndarray:
     return x
 
 
-def sample_kernel(model, *, draws, tune, chains, seed, target_accept, progressbar, cores=None):
-    """Sample ``model`` with NUTS on the kernel and return InferenceData (standard names)."""
+def sample_kernel(
+    model,
+    *,
+    draws,
+    tune,
+    chains,
+    seed,
+    target_accept,
+    progressbar,
+    cores=None,
+    native: bool | None = None,
+):
+    """Sample ``model`` with NUTS on the kernel and return InferenceData (standard names).
+
+    ``native`` (default: when nutpie supports it) runs the cached numba ``cfunc`` with no
+    Python per gradient; otherwise nutpie calls the kernel through Python.
+    """
     from ..nuts import sample_logp
+    from .native import available
     from .posterior import to_inferencedata
 
     lay = make_layout(model, collapsed=model.collapsed)
     data = kernel_data(model, lay)
-    raw = sample_logp(
-        logp_function(lay),
-        lay.n_dim,
-        lambda x, **k: {"theta": x.copy()},
-        {"theta": (lay.n_dim,)},
-        data=data,
-        init=lambda rng: initial_point(model, lay, rng),
+    init = lambda rng: initial_point(model, lay, rng)  # noqa: E731
+    settings = dict(
         draws=draws,
         tune=tune,
         chains=chains,
@@ -303,5 +314,47 @@ def sample_kernel(model, *, draws, tune, chains, seed, target_accept, progressba
         target_accept=target_accept,
         progressbar=progressbar,
     )
+    if native if native is not None else available():
+        raw = _sample_native(lay, data, init, **settings)
+    else:
+        raw = sample_logp(
+            logp_function(lay),
+            lay.n_dim,
+            lambda x, **k: {"theta": x.copy()},
+            {"theta": (lay.n_dim,)},
+            data=data,
+            init=init,
+            **settings,
+        )
     seed_post = np.random.default_rng(None if seed is None else [int(seed), 7])
     return to_inferencedata(model, lay, data, raw, seed_post)
+
+
+def _sample_native(
+    lay, data, init, *, draws, tune, chains, cores, seed, target_accept, progressbar
+):
+    import nutpie
+
+    from ..sample import check_settings, default_cores, interactive
+    from .native import native_model
+
+    check_settings(draws, tune, chains, "nutpie", target_accept)
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    nm = native_model(
+        data,
+        lay.collapsed,
+        lay.n_dim,
+        lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float),
+    )
+    return nutpie.sample(
+        nm,
+        draws=int(draws),
+        tune=int(tune),
+        chains=int(chains),
+        cores=default_cores(chains) if cores is None else int(cores),
+        seed=int(seed),
+        progress_bar=interactive() if progressbar is None else bool(progressbar),
+        target_accept=target_accept,
+        save_warmup=False,
+    )
