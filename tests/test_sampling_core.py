@@ -174,3 +174,15 @@ def test_native_cfunc_equals_python_callback(formula, dataset, family):
     b = sample_kernel(m, native=False, **kw)
     for v in ("Intercept", "b"):
         np.testing.assert_array_equal(a.posterior[v].values, b.posterior[v].values)
+
+
+def test_collapsed_equals_noncentred_on_simulated_data():
+    df = simulate_slopes(n_groups=30, n_per=8, seed=33)
+    a = hm.Model("y ~ x + (x | g)", df).fit(seed=1, progressbar=False)
+    b = hm.Model("y ~ x + (x | g)", df, parameterization="noncentered").fit(
+        seed=2, progressbar=False
+    )
+    assert a.model.collapsed and not b.model.collapsed
+    sa, sb = a.summary(), b.summary()
+    z = (sa["mean"] - sb["mean"]).abs() / np.sqrt(_mcse(sa) ** 2 + _mcse(sb) ** 2)
+    assert (z < 4).all(), z

@@ -195,26 +195,29 @@ def collapsed_logp(
     return lp, grad
 
 
-@nb.njit(cache=True, error_model="numpy", nogil=True)
-def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, eps):
+@nb.njit(cache=True, error_model="numpy", nogil=True, parallel=True)
+def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, seeds):
     """Exact draws b_j = L a_j, a_j ~ N(s A_j^{-1} u_j, A_j^{-1}), for each posterior draw.
 
     Parameters: ``beta`` (D, P1), ``sigma`` (D,), ``L`` (D, q, q), statistics as in
-    :func:`collapsed_logp`, ``eps`` (D, J, q) standard normals. Returns the draws
-    (D, J, q) and the conditional means (D, J, q) (Rao-Blackwellised estimates).
+    :func:`collapsed_logp`, ``seeds`` (D,) one RNG seed per draw (so the result does not
+    depend on how draws are split across threads). Returns the draws (D, J, q) and the
+    conditional means (D, J, q) (Rao-Blackwellised estimates).
     """
     D = beta.shape[0]
     J, q = ZtZ.shape[0], ZtZ.shape[1]
     P1 = beta.shape[1]
     out = np.empty((D, J, q))
     cmean = np.empty((D, J, q))
-    SL = np.empty((q, q))
-    C = np.empty((q, q))
-    u = np.empty(q)
-    v = np.empty(q)
-    m = np.empty(q)
-    x = np.empty(q)
-    for d in range(D):
+    for d in nb.prange(D):
+        np.random.seed(seeds[d])  # noqa: NPY002 - numba per-thread RNG, seeded per draw
+        SL = np.empty((q, q))
+        C = np.empty((q, q))
+        u = np.empty(q)
+        v = np.empty(q)
+        m = np.empty(q)
+        x = np.empty(q)
+        e = np.empty(q)
         s = 1.0 / (sigma[d] * sigma[d])
         Ld = L[d]
         for j in range(J):
@@ -246,7 +249,9 @@ def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, eps):
                 for k in range(a, q):
                     acc += Ld[k, a] * v[k]
                 u[a] = acc
-            # m = s A^{-1} u by two triangular solves; x = C^{-T} eps
+            for a in range(q):
+                e[a] = np.random.standard_normal()  # noqa: NPY002
+            # m = s A^{-1} u by two triangular solves; x = C^{-T} e
             for a in range(q):
                 acc = u[a]
                 for k in range(a):
@@ -254,7 +259,7 @@ def draw_group_effects(beta, sigma, L, ZtZ, ZtX, Zty, eps):
                 v[a] = acc / C[a, a]
             for a in range(q - 1, -1, -1):
                 acc = v[a]
-                acc2 = eps[d, j, a]
+                acc2 = e[a]
                 for k in range(a + 1, q):
                     acc -= C[k, a] * m[k]
                     acc2 -= C[k, a] * x[k]

@@ -46,6 +46,23 @@ def constrained(model, lay, theta: np.ndarray) -> dict:
     return out
 
 
+def _exact_draws(flat, lay, sigma, L, data, g, rng):
+    """Exact draws of the group effects for every posterior draw (collapsed model).
+
+    Returns the draws (D, J, q) and the Rao-Blackwellised posterior mean of the group
+    effects, E[b_j | y] estimated by averaging the conditional means (J, q). One seed per
+    posterior draw keeps the draws reproducible under numba's parallel loop.
+    """
+    from .collapsed_nb import draw_group_effects
+
+    beta = np.ascontiguousarray(flat[:, : lay.has_int + lay.P])
+    seeds = rng.integers(0, 2**31 - 1, flat.shape[0])
+    out, cmean = draw_group_effects(
+        beta, sigma, np.ascontiguousarray(L), data["ZtZ"], data["ZtX"], data["Zty"], seeds
+    )
+    return out, cmean.mean(axis=0)
+
+
 def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
     """Build the InferenceData: posterior with the graph's names + nutpie's sample_stats."""
     import arviz as az
@@ -60,20 +77,7 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
     for f, g in enumerate(d.groups):
         L = vals.pop(f"L_{g.dim}")
         if lay.collapsed:
-            from .collapsed_nb import draw_group_effects
-
-            beta = flat[:, : lay.has_int + lay.P]
-            eps = rng.standard_normal((C * S, g.n_levels, g.q))
-            r, cmean = draw_group_effects(
-                np.ascontiguousarray(beta),
-                vals["sigma"],
-                L,
-                data["ZtZ"],
-                data["ZtX"],
-                data["Zty"],
-                eps,
-            )
-            rb_means[f"r_{g.dim}"] = cmean
+            r, rb_means[f"r_{g.dim}"] = _exact_draws(flat, lay, vals["sigma"], L, data, g, rng)
         else:
             z = flat[:, lay.fz[f] : lay.fz[f] + g.n_levels * g.q].reshape(C * S, g.n_levels, g.q)
             r = z @ np.swapaxes(L, 1, 2)
@@ -93,11 +97,8 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
     post.attrs["collapsed"] = int(lay.collapsed)
     groups = {"posterior": post, "sample_stats": raw.sample_stats}
     if rb_means:
+        rb_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}
         groups["rao_blackwell"] = xr.Dataset(
-            {
-                k: (["chain", "draw", *dims[k]], v.reshape(C, S, *v.shape[1:]))
-                for k, v in rb_means.items()
-            },
-            coords=coords,
+            {k: (dims[k], v) for k, v in rb_means.items()}, coords=rb_coords
         )
     return az.InferenceData(**groups)
