@@ -42,7 +42,7 @@ def coords_of(design) -> dict:
 
 def data_arrays(design) -> dict:
     """The values of the model's ``pm.Data`` containers (for refits with new data)."""
-    out = {"y": design.y}
+    out = {"response": design.y}
     slope_idx = [k for k, n in enumerate(design.fixed_names) if n != "Intercept"]
     if slope_idx:
         out["X"] = design.X[:, slope_idx]
@@ -59,7 +59,19 @@ def data_arrays(design) -> dict:
 def response_name(design) -> str:
     """Name of the observed variable: the response column, made safe."""
     name = safe_name(design.response)
-    reserved = {"Intercept", "Intercept_c", "b", "sigma", "phi", "obs", "coef"}
+    reserved = {
+        "Intercept",
+        "Intercept_c",
+        "b",
+        "sigma",
+        "phi",
+        "obs",
+        "coef",
+        "response",
+        "X",
+        "offset",
+        "trials",
+    }
     for g in design.groups:
         reserved |= {f"sd_{g.dim}", f"r_{g.dim}", f"z_{g.dim}", f"cor_{g.dim}", g.dim}
     return f"{name}_obs" if name in reserved else name
@@ -114,7 +126,7 @@ def build_model(design, family, priors, parameterization="noncentered"):
             eta = eta + (Z * r[codes]).sum(axis=1)
         aux = {k: p.pymc(k) for k, p in priors.aux.items()}
         trials = pm.Data("trials", data["trials"], dims="obs") if "trials" in data else None
-        y = pm.Data("y", data["y"], dims="obs")
+        y = pm.Data("response", data["response"], dims="obs")
         if isinstance(eta, float):
             eta = pt.zeros(design.n) + eta
         family.likelihood(response_name(design), eta, aux, y, trials=trials, dims="obs")

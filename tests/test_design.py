@@ -141,3 +141,12 @@ def test_unknown_family_and_link(sleep):
         hm.Model("Reaction ~ Days + (1 | Subject)", sleep, family="weibull")
     with pytest.raises(hm.HiermodelsError, match="not available"):
         hm.Model("Reaction ~ Days + (1 | Subject)", sleep, link="log")
+
+
+def test_graph_builds_when_response_is_named_like_a_data_container():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {"y": rng.poisson(2, 40), "X": rng.normal(size=40), "g": np.repeat(list("abcd"), 10)}
+    )
+    model = hm.Model("y ~ X + (1 | g)", df, family="poisson").pymc_model
+    assert "y" in model.named_vars and "response" in model.named_vars
