@@ -129,7 +129,7 @@ class Design:
         X = np.asarray(np.asarray(self._dm.common.evaluate_new_data(nd)), dtype=float)
         out = {"X": X, "offset": _offset(self.parsed, nd), "groups": {}}
         for g in self.groups:
-            labels = _factor_labels(nd, g.name)
+            labels = factor_labels(nd, g.name)
             lookup = {lev: i for i, lev in enumerate(g.levels)}
             codes = np.array([lookup.get(lab, -1) for lab in labels], dtype=np.int64)
             if not allow_new_levels and np.any(codes < 0):
@@ -194,7 +194,7 @@ def _restore_categories(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     return new
 
 
-def _factor_labels(data: pd.DataFrame, factor: str) -> np.ndarray:
+def factor_labels(data: pd.DataFrame, factor: str) -> np.ndarray:
     parts = [data[c].astype(str).to_numpy() for c in factor.split(":")]
     out = parts[0]
     for p in parts[1:]:
@@ -208,7 +208,7 @@ def _level_order(data: pd.DataFrame, factor: str) -> list[str]:
     if len(cols) == 1 and isinstance(data[cols[0]].dtype, pd.CategoricalDtype):
         present = set(data[cols[0]].astype(str))
         return [str(c) for c in data[cols[0]].cat.categories if str(c) in present]
-    labels = pd.unique(_factor_labels(data, factor))
+    labels = pd.unique(factor_labels(data, factor))
     keys = []
     for lab in labels:
         parts = lab.split(":")
@@ -396,7 +396,7 @@ def _make_groups(parsed: ParsedFormula, data: pd.DataFrame, env):
                     "Drop the term or check the column."
                 )
             lookup = {lev: i for i, lev in enumerate(levels)}
-            codes = np.array([lookup[x] for x in _factor_labels(data, term.factor)], dtype=np.int64)
+            codes = np.array([lookup[x] for x in factor_labels(data, term.factor)], dtype=np.int64)
             g = GroupDesign(
                 term.factor, levels, codes, [], np.zeros((len(data), 0)), [], [], term.parent
             )

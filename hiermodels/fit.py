@@ -100,7 +100,16 @@ class Fit:
             # each hyperparameter draw: they converge when the hyperparameters do, so checking
             # them adds nothing (and costs minutes for 10,000 groups).
             names = [n for n in names if not n.startswith("r_")]
-        return diagnose(self.idata, names)
+        out = diagnose(self.idata, names)
+        if self.design.groups:  # the Bayesian analogue of lme4's singular fit, with advice
+            from .diagnostics import small_cluster_checks
+
+            small = small_cluster_checks(self, psense=False)  # psense: fit.prior_posterior()
+            out["warnings"] = out["warnings"] + small["warnings"]
+            out["small_clusters"] = small["table"]
+            if small["warnings"] and out["verdict"] == "ok":
+                out["verdict"] = "check"
+        return out
 
     def diagnostics(self) -> dict:
         """Divergences, max R-hat, min bulk/tail ESS, E-BFMI, a ``verdict`` and ``warnings``."""
@@ -112,6 +121,53 @@ class Fit:
         """Emit one :class:`HiermodelsWarning` per diagnostic problem, with advice."""
         for msg in self._diagnostics["warnings"]:
             warnings.warn(msg, HiermodelsWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------ predictions
+    def predict(self, newdata=None, kind: str = "mean", groups="fitted", seed=None, max_draws=None):
+        """Posterior predictions; see :mod:`hiermodels.predict` for ``groups``.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            Rows to predict for (default: the fitted rows).
+        kind : {"mean", "link", "response"}
+        groups : {"fitted", "typical", "population", "new"} or dict factor -> mode
+            Whose group effects: the fitted clusters', zero (a typical cluster:
+            conditional), averaged over the population (population-averaged), or a new
+            cluster drawn from the population.
+
+        Returns
+        -------
+        hiermodels.predict.Prediction
+            ``.draws`` (draws x rows), ``.summary()``, ``.to_frame()``.
+        """
+        from .predict import predict
+
+        return predict(self, newdata, kind, groups, seed, max_draws)
+
+    def effects(self, prob: float | None = None) -> pd.DataFrame:
+        """Conditional vs population-averaged effects (odds/rate ratios), side by side."""
+        from .effects import effects_table
+
+        return effects_table(self, prob)
+
+    def posterior_predictive(self, seed=None, max_draws=None):
+        """Replicated data for every draw, attached as ``idata.posterior_predictive``."""
+        from .checks import posterior_predictive
+
+        return posterior_predictive(self, seed, max_draws)
+
+    def log_likelihood(self, max_draws=None):
+        """Pointwise log-likelihood, attached as ``idata.log_likelihood``."""
+        from .checks import log_likelihood
+
+        return log_likelihood(self, max_draws)
+
+    def loo(self, pointwise: bool = False):
+        """PSIS-LOO cross-validation (ArviZ), observation-level."""
+        from .checks import loo
+
+        return loo(self, pointwise)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> None:
@@ -130,3 +186,168 @@ class Fit:
         from .display import fit_html
 
         return fit_html(self)
+
+    # ---- explanation (shrinkage, variance, checks)
+    def shrinkage(self, group: str, term="Intercept", prob=None, scale: str = "link"):
+        """Per level: n, no-, complete- and partial-pooling estimates, pooling factor.
+
+        Parameters
+        ----------
+        group : str
+        term : str or sequence of str
+            One term of the factor, or several (e.g. intercept and slope) jointly.
+        prob : float, optional
+        scale : {"link", "response"}
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.shrinkage.shrinkage` for the columns and formulas.
+        """
+        from .shrinkage import shrinkage
+
+        return shrinkage(self, group, term, prob, scale)
+
+    def pooling_lines(self, group: str, x: str, levels=None) -> pd.DataFrame:
+        """Per-cluster lines in ``x`` under complete, no and partial pooling.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.shrinkage.pooling_lines`.
+        """
+        from .shrinkage import pooling_lines
+
+        return pooling_lines(self, group, x, levels)
+
+    def variance_decomposition(self, prob=None, include_fixed: bool = False) -> pd.DataFrame:
+        """Share of each variance component (VPC) with its interval.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.variance.variance_decomposition`.
+        """
+        from .variance import variance_decomposition
+
+        return variance_decomposition(self, prob, include_fixed)
+
+    def icc(self, prob=None) -> pd.DataFrame:
+        """ICC per factor, adjusted and conditional (Nakagawa et al. 2017); fractions.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.variance.icc`.
+        """
+        from .variance import icc
+
+        return icc(self, prob)
+
+    def r2(self, prob=None) -> pd.DataFrame:
+        """Marginal and conditional R² (Nakagawa) and Bayesian R² (Gelman et al. 2019).
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.variance.r2`.
+        """
+        from .variance import r2
+
+        return r2(self, prob)
+
+    def design_effect(self, prob=None) -> pd.DataFrame:
+        """Design effect 1 + ((CV² + 1) m - 1) ICC and effective sample size per factor.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.variance.design_effect`.
+        """
+        from .variance import design_effect
+
+        return design_effect(self, prob)
+
+    def variance_function(self, group: str, term=None, x=None, prob=None) -> pd.DataFrame:
+        """Between-cluster variance tau0² + 2 tau01 x + tau1² x² over x (fan-in / fan-out).
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.variance.variance_function`.
+        """
+        from .variance import variance_function
+
+        return variance_function(self, group, term, x, prob)
+
+    def within_covariance(self, group: str, x=None, term=None, prob=None) -> pd.DataFrame:
+        """Cov(y_it, y_it') = tau0² + (t + t') tau01 + t t' tau1² and the correlation.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.variance.within_covariance`.
+        """
+        from .variance import within_covariance
+
+        return within_covariance(self, group, x, term, prob)
+
+    def ppc(self, stats=None, group=None, prob=None, seed=None) -> pd.DataFrame:
+        """Posterior-predictive test statistics with Bayesian p-values.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.checks.ppc_statistics`.
+        """
+        from .checks import ppc_statistics
+
+        return ppc_statistics(self, stats, group, prob, seed)
+
+    def residuals(self, seed=None, groups: str = "fitted", max_draws: int = 1000):
+        """Simulation-based scaled quantile residuals (DHARMa) and their tests.
+
+        Returns
+        -------
+        hiermodels.residuals.QuantileResiduals
+            ``.to_frame()``, ``.tests()``, ``.by_group(group)``.
+        """
+        from .residuals import quantile_residuals
+
+        return quantile_residuals(self, seed, groups, max_draws)
+
+    def prior_posterior(self, prob=None) -> pd.DataFrame:
+        """Each group SD's prior vs posterior: overlap, contraction, sensitivity.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.diagnostics.prior_posterior`.
+        """
+        from .diagnostics import prior_posterior
+
+        return prior_posterior(self, prob)
+
+    def small_cluster_checks(self, prob=None) -> dict:
+        """Boundary (singular-fit) and prior-dominance checks with advice.
+
+        Returns
+        -------
+        dict
+            ``table`` and ``warnings``; see :func:`hiermodels.diagnostics.small_cluster_checks`.
+        """
+        from .diagnostics import small_cluster_checks
+
+        return small_cluster_checks(self, prob)
+
+    def compare_reml(self, prob=None) -> pd.DataFrame:
+        """REML estimates (statsmodels) beside the posterior, boundary values flagged.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.reml.compare_reml`.
+        """
+        from .reml import compare_reml
+
+        return compare_reml(self, prob)

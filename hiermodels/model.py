@@ -6,13 +6,17 @@ import time
 import warnings
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from .design import make_design
-from .errors import HiermodelsError
+from .errors import HiermodelsError, HiermodelsWarning
 from .families import get_family
 from .priors import Prior, resolve_priors
 from .spec import ModelSpec
+
+#: Attach posterior-predictive draws at fit time when rows x draws is at most this.
+AUTO_PPC_CELLS = 5_000_000
 
 
 class Model:
@@ -74,8 +78,36 @@ class Model:
         )
         self.design = make_design(formula, data, dropna=dropna)
         self.family.validate(self.design.y, self.design.trials, self.design.response)
+        self._announce_response()
         self._priors = resolve_priors(self.design, self.family, priors)
         self._check_parameterization()
+
+    def _announce_response(self) -> None:
+        d, fam = self.design, self.family
+        if d.response_levels is not None:
+            lo, hi = d.response_levels
+            if fam.name != "bernoulli":
+                raise HiermodelsError(
+                    f"The response {d.response!r} has two levels ({lo!r}, {hi!r}); model it "
+                    "with family='bernoulli', or convert it to numbers."
+                )
+            what = (
+                "True is coded 1, False 0"
+                if isinstance(hi, bool | np.bool_)
+                else (f"{d.response!r} = {hi!r} is coded 1 and {lo!r} 0")
+            )
+            warnings.warn(
+                f"Bernoulli response: {what} (the model is for P(1)).",
+                HiermodelsWarning,
+                stacklevel=3,
+            )
+        if fam.discrete and not np.any(d.y):
+            warnings.warn(
+                f"The response {d.response!r} is all zero: the intercept will run toward minus "
+                "infinity and only the prior keeps it finite. Check the data.",
+                HiermodelsWarning,
+                stacklevel=3,
+            )
 
     # ------------------------------------------------------------------ properties
     @property
@@ -217,6 +249,8 @@ class Model:
                     data=self._data_arrays(),
                 )
         fit = Fit(self, idata, sampler=sampler, wall_time=time.perf_counter() - start)
+        if self.design.n * draws * chains <= AUTO_PPC_CELLS:
+            fit.posterior_predictive(seed=None if seed is None else [int(seed), 11])
         fit.warn_if_problems()
         return fit
 
@@ -240,3 +274,22 @@ class Model:
             d.n,
             self._priors.table["prior"].to_json(),
         )
+
+    # ---- explanation (shrinkage, variance, checks)
+    def prior_predictive(self, draws: int = 500, seed=None):
+        """Parameters and responses simulated from the priors (NumPy, no compilation).
+
+        Parameters
+        ----------
+        draws : int
+        seed : int, optional
+
+        Returns
+        -------
+        arviz.InferenceData
+            Groups ``prior``, ``prior_predictive`` and ``observed_data``; see
+            :func:`hiermodels.checks.prior_predictive`.
+        """
+        from .checks import prior_predictive
+
+        return prior_predictive(self, draws, seed)

@@ -13,6 +13,18 @@ _PLOTS = {
     "plot_meta_funnel": "meta_funnel",
     "plot_meta_shrinkage_trace": "meta_shrinkage_trace",
     "plot_tau_prior_posterior": "meta_tau_prior",
+    # explanation plots of multilevel fits (each draws what a Fit method returns)
+    "plot_shrinkage_by_size": "shrinkage_size",
+    "plot_shrinkage_2d": "shrinkage_2d",
+    "plot_pooling_lines": "pooling_lines",
+    "plot_caterpillar": "caterpillar",
+    "plot_variance_decomposition": "variance_decomposition",
+    "plot_variance_function": "variance_function",
+    "plot_ppc_density": "ppc_density",
+    "plot_ppc_statistics": "ppc_statistics",
+    "plot_quantile_residuals": "quantile_residuals",
+    "plot_prior_posterior": "prior_posterior",
+    "plot_efron_morris": "efron_morris",
 }
 
 __all__ = sorted(_PLOTS)
