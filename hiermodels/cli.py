@@ -1,74 +1,180 @@
-"""The ``hiermodels`` command line: fit a model spec (TOML), list datasets.
+"""The ``hiermodels`` command line: fit an analysis spec (TOML), re-render a report, list data.
 
-``hiermodels fit models/sleepstudy.toml --out out/sleepstudy`` prints the summary and
-writes ``summary.csv``, ``fixed_effects.csv``, ``varcorr.csv`` and ``fit.nc`` into the
-output directory. Errors in specs or paths exit non-zero with one line, no traceback.
+``hiermodels fit models/sleepstudy.toml --out out/sleepstudy`` samples the model with a
+progress bar, prints the summary and writes ``report.html``, summary CSVs and the saved
+fit ``fit.nc`` into the output folder. ``hiermodels report out/sleepstudy/fit.nc``
+re-renders the report of a saved fit; ``hiermodels datasets`` lists the bundled data.
+Bad specs or paths exit with code 2 and one line ``hiermodels: error: ...``, no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from .errors import HiermodelsError
 
+EPILOG = "Spec format: models/README.md. Each command has --help."
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line (exit code 2) like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"hiermodels: error: {message} (see {self.prog} --help)\n")
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hiermodels", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    f = sub.add_parser("fit", help="fit the model described by a TOML spec")
-    f.add_argument("spec", help="path to a model spec (see models/README.md)")
-    f.add_argument("--out", help="output directory (default out/<spec name>)")
-    f.add_argument("--draws", type=int)
-    f.add_argument("--tune", type=int)
-    f.add_argument("--chains", type=int)
-    f.add_argument("--seed", type=int)
-    f.add_argument("--sampler", choices=["hiermodels", "nutpie", "pymc", "numpyro"])
+    p = _Parser(
+        prog="hiermodels",
+        description="Bayesian multilevel models and meta-analyses from TOML specs.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of unexpected errors"
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    f = sub.add_parser(
+        "fit",
+        help="fit the analysis a TOML spec describes and write its report",
+        description="Fit the model or meta-analysis in SPEC; print the summary; write "
+        "report.html, summary CSVs and fit.nc into the output folder. Flags override the "
+        "spec's [fit] section.",
+        epilog=EPILOG,
+    )
+    f.add_argument("spec", metavar="SPEC.toml", help="a spec file, e.g. models/sleepstudy.toml")
+    f.add_argument("--out", metavar="DIR", help="output folder (default: out/<spec name>)")
+    f.add_argument("--draws", type=int, metavar="N", help="kept draws per chain")
+    f.add_argument("--tune", type=int, metavar="N", help="warm-up steps per chain")
+    f.add_argument("--chains", type=int, metavar="N", help="number of chains")
+    f.add_argument("--seed", type=int, metavar="N", help="random seed (same seed, same draws)")
+    f.add_argument(
+        "--sampler",
+        metavar="NAME",
+        help="models: hiermodels, nutpie, pymc, numpyro; meta-analyses: auto, numpy, pymc, exact",
+    )
     f.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    sub.add_parser("datasets", help="list the bundled datasets with their citations")
+    f.add_argument("--no-report", action="store_true", help="skip report.html")
+    r = sub.add_parser(
+        "report",
+        help="re-render the HTML report of a saved fit",
+        description="Write the HTML report of a fit saved by 'hiermodels fit' (fit.nc) or "
+        "by fit.save().",
+        epilog=EPILOG,
+    )
+    r.add_argument("fit", metavar="FIT", help="a saved fit, e.g. out/sleepstudy/fit.nc")
+    r.add_argument("--out", metavar="PATH", help="HTML file (default: report.html beside FIT)")
+    r.add_argument("--title", help="report title (default: the spec's title)")
+    sub.add_parser(
+        "datasets",
+        help="list the bundled datasets with their citations",
+        description="List the bundled datasets (usable as data = NAME in a spec).",
+    )
     return p
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"hiermodels: warning: {message}", file=sys.stderr)
+
+
+def _write_tables(fit, out: Path) -> list[str]:
+    if hasattr(fit, "study_effects"):  # meta-analysis
+        tables = {"summary": fit.summary(), "study_effects": fit.study_effects()}
+        if fit.spec.tau_prior is not None:
+            tables["prediction_interval"] = fit.prediction_interval()
+    else:
+        tables = {
+            "summary": fit.summary(),
+            "fixed_effects": fit.fixed_effects(),
+            "varcorr": fit.varcorr(),
+        }
+    for name, tab in tables.items():
+        tab.to_csv(out / f"{name}.csv")
+    return [f"{name}.csv" for name in tables]
 
 
 def _cmd_fit(args) -> int:
     from .specfile import fit_spec
 
     out = Path(args.out) if args.out else Path("out") / Path(args.spec).stem
+    if out.exists() and not out.is_dir():
+        raise HiermodelsError(f"--out {out} exists and is not a folder.")
     overrides = {k: getattr(args, k) for k in ("draws", "tune", "chains", "seed", "sampler")}
-    fit = fit_spec(
-        args.spec,
-        overrides={k: v for k, v in overrides.items() if v is not None},
-        progressbar=not args.no_progress,
-    )
+    fit = fit_spec(args.spec, overrides=overrides, progressbar=False if args.no_progress else None)
     out.mkdir(parents=True, exist_ok=True)
-    fit.summary().to_csv(out / "summary.csv")
-    fit.fixed_effects().to_csv(out / "fixed_effects.csv")
-    fit.varcorr().to_csv(out / "varcorr.csv")
+    print(repr(fit))
+    written = _write_tables(fit, out)
     fit.save(out / "fit.nc")
-    print(fit)
-    print(f"\nWrote {out}/summary.csv, fixed_effects.csv, varcorr.csv, fit.nc")
+    written.append("fit.nc")
+    if not args.no_report:
+        fit.report(out / "report.html")
+        written.append("report.html")
+    print(f"\nWrote {', '.join(written)} into {out}/")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .io import load
+
+    path = Path(args.fit)
+    if path.is_dir() and (path / "fit.nc").exists():
+        path = path / "fit.nc"
+    fit = load(path)
+    out = Path(args.out) if args.out else path.with_name("report.html")
+    fit.report(out, title=args.title)
+    print(f"Wrote {out}")
     return 0
 
 
 def _cmd_datasets(args) -> int:
     from . import datasets
 
-    info = datasets.info()
-    with_pd = info.to_string(index=False)
-    print(with_pd)
+    print(datasets.info().to_string(index=False))
+    print("\nUse one in a spec as data = NAME; citations: hm.datasets.describe(NAME).")
     return 0
 
 
 def main(argv=None) -> int:
+    """Entry point of the ``hiermodels`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # the CLI only writes files
+    commands = {"fit": _cmd_fit, "report": _cmd_report, "datasets": _cmd_datasets}
     try:
-        return {"fit": _cmd_fit, "datasets": _cmd_datasets}[args.command](args)
-    except HiermodelsError as err:
-        print(f"hiermodels: error: {err}", file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return commands[args.command](args)
+    except (HiermodelsError, OSError) as err:
+        print(f"hiermodels: error: {_one_line(err)}", file=sys.stderr)
         return 2
-    except (OSError, KeyError) as err:
-        print(f"hiermodels: error: {err}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("hiermodels: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if args.traceback:
+            raise
+        print(
+            f"hiermodels: error: unexpected {type(err).__name__}: {_one_line(err)} "
+            "(rerun with --traceback for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
 
 
 if __name__ == "__main__":

@@ -176,6 +176,25 @@ class Fit:
 
         save_fit(self, path)
 
+    def report(self, path, title: str | None = None, citation: str | None = None):
+        """Write one self-contained HTML report (see :func:`hiermodels.report.write_report`).
+
+        Parameters
+        ----------
+        path : str or Path
+        title : str, optional
+            Default: the spec's title, else the formula.
+        citation : str, optional
+            The data's citation (default: the bundled dataset's, when known).
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from .report import write_report
+
+        return write_report(self, path, title=title, citation=citation)
+
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         from .display import fit_text

@@ -77,7 +77,7 @@ def save_fit(fit, path) -> None:
 
 
 def load(path):
-    """Read a fit written by :meth:`hiermodels.Fit.save`.
+    """Read a fit written by :meth:`hiermodels.Fit.save` (or ``MetaFit.save``).
 
     Raises
     ------
@@ -97,6 +97,10 @@ def load(path):
         idata = az.from_netcdf(str(path))
     except Exception as err:
         raise HiermodelsError(f"{path} is not a netCDF file written by hiermodels: {err}") from err
+    if "hiermodels_meta" in idata.groups():  # a meta-analysis (MetaFit.save)
+        from .meta.io import meta_fit_from_idata
+
+        return meta_fit_from_idata(idata)
     attrs = idata.posterior.attrs
     if "hiermodels_spec" not in attrs or _DATA_GROUP not in idata.groups():
         raise HiermodelsError(f"{path} has no hiermodels model spec; was it saved by Fit.save()?")

@@ -225,3 +225,12 @@ def test_log_link_rate_ratios_coincide():
     base_c = eff.loc[("baseline", "conditional"), "mean"]
     base_p = eff.loc[("baseline", "population-averaged"), "mean"]
     assert base_p > base_c  # baseline rate inflated by exp(tau^2 / 2)
+
+
+@pytest.mark.sampling
+def test_glmm_save_load_round_trip(cbpp_fit, tmp_path):
+    cbpp_fit.save(tmp_path / "cbpp.nc")
+    back = hm.load(tmp_path / "cbpp.nc")
+    assert back.family.name == "binomial" and back.model.design.trials is not None
+    pd.testing.assert_frame_equal(back.effects(), cbpp_fit.effects())
+    assert "posterior_predictive" in back.idata.groups()

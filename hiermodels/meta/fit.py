@@ -317,6 +317,19 @@ class MetaFit:
                 stacklevel=3,
             )
 
+    # persistence ---------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write draws, analysis and study table to one netCDF file (``hm.load`` reads it)."""
+        from .io import save_meta_fit
+
+        save_meta_fit(self, path)
+
+    def report(self, path, title: str | None = None, citation: str | None = None):
+        """Write one self-contained HTML report (see :func:`hiermodels.report.write_report`)."""
+        from ..report import write_report
+
+        return write_report(self, path, title=title, citation=citation)
+
     # display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
         s = self.summary()[["mean", "sd", "lower", "upper", "r_hat"]]
