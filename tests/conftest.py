@@ -15,3 +15,13 @@ def sleep():
 @pytest.fixture(scope="session")
 def radon():
     return hm.datasets.load("radon")
+
+
+@pytest.fixture(scope="session")
+def bcg():
+    return hm.datasets.load("bcg")
+
+
+@pytest.fixture(scope="session")
+def schools():
+    return hm.datasets.load("eight_schools")

@@ -21,16 +21,6 @@ SETTINGS = dict(draws=500, tune=500, chains=4, progressbar=False)
 
 
 @pytest.fixture(scope="module")
-def bcg():
-    return hm.datasets.load("bcg")
-
-
-@pytest.fixture(scope="module")
-def schools():
-    return hm.datasets.load("eight_schools")
-
-
-@pytest.fixture(scope="module")
 def bcg_fit(bcg):
     return hm.MetaAnalysis(bcg, yi="yi", vi="vi", study="trial").fit(seed=1, **SETTINGS)
 

@@ -26,16 +26,6 @@ from hiermodels.meta import effect_sizes, rma, typical_variance
 from hiermodels.meta.frequentist import _P, _gen_q
 
 
-@pytest.fixture(scope="module")
-def bcg():
-    return hm.datasets.load("bcg")
-
-
-@pytest.fixture(scope="module")
-def schools():
-    return hm.datasets.load("eight_schools")
-
-
 # effect sizes ------------------------------------------------------------------------------
 def test_rr_reproduces_bcg_escalc(bcg):
     es = effect_sizes(bcg, "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg")

@@ -25,16 +25,6 @@ from hiermodels.meta.collapsed import conditional_theta
 from hiermodels.meta.tau_priors import default_tau_scale
 
 
-@pytest.fixture(scope="module")
-def bcg():
-    return hm.datasets.load("bcg")
-
-
-@pytest.fixture(scope="module")
-def schools():
-    return hm.datasets.load("eight_schools")
-
-
 # bad input -------------------------------------------------------------------------------------
 def test_bad_variances(bcg):
     d = bcg.copy()
