@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import HiermodelsError
-from .predict import linear_parts
+from .predict import aux_draws, fitted_eta
 
 MAX_CELLS = 50_000_000  # draws x rows held in memory at once (400 MB of float64)
 
@@ -34,16 +34,6 @@ def _check_size(fit, what: str, max_draws: int | None) -> int | None:
             )
             return keep
     return max_draws
-
-
-def _eta_fitted(fit, max_draws=None):
-    modes = {g.name: "fitted" for g in fit.design.groups}
-    eta, _, _, idx = linear_parts(fit, None, modes, np.random.default_rng(0), max_draws)
-    return eta, idx
-
-
-def _aux(fit, idx):
-    return {a: fit.posterior[a].values.reshape(-1)[idx][:, None] for a in fit.family.aux}
 
 
 def _as_group(fit, arr, idx):
@@ -66,9 +56,9 @@ def _as_group(fit, arr, idx):
 def posterior_predictive(fit, seed=None, max_draws=None) -> xr.Dataset:
     """Replicated data y_rep for every draw; attached to ``fit.idata.posterior_predictive``."""
     max_draws = _check_size(fit, "posterior_predictive", max_draws)
-    eta, idx = _eta_fitted(fit, max_draws)
+    eta, idx = fitted_eta(fit, max_draws)
     rng = np.random.default_rng(seed)
-    yrep = fit.family.draw(rng, eta, _aux(fit, idx), fit.design.trials)
+    yrep = fit.family.draw(rng, eta, aux_draws(fit, idx), fit.design.trials)
     ds = _as_group(fit, yrep, idx)
     _attach(fit, "posterior_predictive", ds)
     return ds
@@ -77,9 +67,9 @@ def posterior_predictive(fit, seed=None, max_draws=None) -> xr.Dataset:
 def log_likelihood(fit, max_draws=None) -> xr.Dataset:
     """Pointwise log-likelihood (conditional on group effects); attached to the idata."""
     max_draws = _check_size(fit, "log_likelihood", max_draws)
-    eta, idx = _eta_fitted(fit, max_draws)
+    eta, idx = fitted_eta(fit, max_draws)
     d = fit.design
-    ll = fit.family.logpdf(d.y, eta, _aux(fit, idx), d.trials)
+    ll = fit.family.logpdf(d.y, eta, aux_draws(fit, idx), d.trials)
     ds = _as_group(fit, ll, idx)
     _attach(fit, "log_likelihood", ds)
     return ds

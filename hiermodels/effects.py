@@ -26,6 +26,7 @@ import pandas as pd
 
 from .predict import group_covariances, population_mean
 from .summaries import summarize
+from .tables import fixed_matrix
 
 _SCALE = {
     "logit": "odds ratio",
@@ -80,14 +81,7 @@ def effects_table(fit, prob=None) -> pd.DataFrame:
         a typical cluster's versus the population's.
     """
     design, post, fam = fit.design, fit.posterior, fit.family
-    beta = np.column_stack(
-        [
-            post["Intercept"].values.reshape(-1)
-            if n == "Intercept"
-            else post["b"].sel(coef=n).values.reshape(-1)
-            for n in design.fixed_names
-        ]
-    )
+    beta = fixed_matrix(post, design)
     covs = group_covariances(post, design)
 
     def means(x):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .sample import check_settings, default_cores, interactive
+from .sample import nutpie_sample
 
 
 def sample_logp(
@@ -60,15 +60,9 @@ def sample_logp(
     draws, tune, chains, cores, seed, target_accept, progressbar
         As in :func:`hiermodels.sample.sample_pymc`.
     """
-    import nutpie
     from nutpie.compiled_pyfunc import from_pyfunc
 
-    check_settings(draws, tune, chains, "nutpie", target_accept)
     data = dict(data or {})
-    cores = default_cores(chains) if cores is None else int(cores)
-    progressbar = interactive() if progressbar is None else bool(progressbar)
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
     names = list(var_shapes)
 
     def make_logp():
@@ -95,14 +89,13 @@ def sample_logp(
         shared_data=data,
         make_initial_point_fn=make_init,
     )
-    return nutpie.sample(
+    return nutpie_sample(
         model,
-        draws=int(draws),
-        tune=int(tune),
-        chains=int(chains),
+        draws=draws,
+        tune=tune,
+        chains=chains,
         cores=cores,
-        seed=int(seed),
-        progress_bar=progressbar,
+        seed=seed,
         target_accept=target_accept,
-        save_warmup=False,
+        progressbar=progressbar,
     )

@@ -36,6 +36,7 @@ import pandas as pd
 from .design import factor_labels
 from .errors import HiermodelsError
 from .summaries import summarize
+from .tables import fixed_matrix
 
 MODES = ("fitted", "typical", "population", "new")
 KINDS = ("mean", "link", "response")
@@ -77,17 +78,19 @@ class Prediction:
         return f"Prediction(kind={self.kind!r}; {modes})\n{self.to_frame().to_string()}"
 
 
+def group_covariance(post, g) -> np.ndarray:
+    """Covariance matrix G of factor ``g``'s terms for every draw (D, q, q)."""
+    sd = post[f"sd_{g.dim}"].values.reshape(-1, g.q)
+    if f"cor_{g.dim}" in post:
+        cor = post[f"cor_{g.dim}"].values.reshape(-1, g.q, g.q)
+    else:
+        cor = np.broadcast_to(np.eye(g.q), (sd.shape[0], g.q, g.q))
+    return sd[:, :, None] * cor * sd[:, None, :]
+
+
 def group_covariances(post, design) -> dict[str, np.ndarray]:
-    """Per factor, the covariance matrix G of its terms for every draw (D, q, q)."""
-    out = {}
-    for g in design.groups:
-        sd = post[f"sd_{g.dim}"].values.reshape(-1, g.q)
-        if f"cor_{g.dim}" in post:
-            cor = post[f"cor_{g.dim}"].values.reshape(-1, g.q, g.q)
-        else:
-            cor = np.broadcast_to(np.eye(g.q), (sd.shape[0], g.q, g.q))
-        out[g.name] = sd[:, :, None] * cor * sd[:, None, :]
-    return out
+    """:func:`group_covariance` of every factor, by factor name."""
+    return {g.name: group_covariance(post, g) for g in design.groups}
 
 
 def _modes(groups, design) -> dict[str, str]:
@@ -127,26 +130,13 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
             if isinstance(newdata, pd.DataFrame)
             else (pd.DataFrame(newdata))
         )
-    beta = (
-        np.column_stack(
-            [
-                post["Intercept"].values.reshape(-1)
-                if n == "Intercept"
-                else post["b"].sel(coef=n).values.reshape(-1)
-                for n in design.fixed_names
-            ]
-        )[idx]
-        if design.fixed_names
-        else np.zeros((len(idx), 0))
-    )
+    beta = fixed_matrix(post, design)[idx]
     eta = beta @ X.T
     if offset is not None:
         eta = eta + offset
     v = np.zeros_like(eta)
-    covs = group_covariances(post, design)
     for g in design.groups:
         mode, codes, Z = modes[g.name], groups[g.name]["codes"], groups[g.name]["Z"]
-        G = covs[g.name][idx]
         if mode == "fitted":
             if np.any(codes < 0):
                 bad = sorted({str(v) for v in factor_labels(data, g.name)[codes < 0]})
@@ -159,10 +149,11 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
             for a in range(g.q):
                 eta = eta + Z[:, a] * r[:, codes, a]
         elif mode == "population":
-            v = v + np.einsum("nq,dqr,nr->dn", Z, G, Z)
+            v = v + np.einsum("nq,dqr,nr->dn", Z, group_covariance(post, g)[idx], Z)
         elif mode == "new":
             # every distinct level in the rows is a new cluster; rows of a level share it
             uniq, inv = np.unique(factor_labels(data, g.name), return_inverse=True)
+            G = group_covariance(post, g)[idx]
             L = np.linalg.cholesky(G + 1e-12 * np.eye(g.q))
             b = np.einsum("dqr,dkr->dkq", L, rng.standard_normal((len(idx), len(uniq), g.q)))
             for a in range(g.q):
@@ -171,8 +162,16 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
     return eta, v, data, idx
 
 
-def _aux(fit, idx) -> dict:
+def aux_draws(fit, idx) -> dict:
+    """The family's auxiliary parameters (sigma, phi) at draws ``idx``, as columns."""
     return {a: fit.posterior[a].values.reshape(-1)[idx][:, None] for a in fit.family.aux}
+
+
+def fitted_eta(fit, max_draws=None):
+    """Linear predictor of the fitted rows with each cluster's own effects: (eta, idx)."""
+    modes = {g.name: "fitted" for g in fit.design.groups}
+    eta, _, _, idx = linear_parts(fit, None, modes, np.random.default_rng(0), max_draws)
+    return eta, idx
 
 
 def predict(fit, newdata=None, kind="mean", groups="fitted", seed=None, max_draws=None):
@@ -196,7 +195,7 @@ def predict(fit, newdata=None, kind="mean", groups="fitted", seed=None, max_draw
         if pop:
             eta = eta + np.sqrt(v) * rng.standard_normal(eta.shape)
         trials = _trials(fit, newdata, data)
-        out = fam.draw(rng, eta, _aux(fit, idx), trials)
+        out = fam.draw(rng, eta, aux_draws(fit, idx), trials)
     return Prediction(out, data, kind, modes)
 
 

@@ -379,7 +379,7 @@ def _coerce(value, cls: str, param: str, pri: ModelPriors, design) -> Prior:
     try:
         prior = Prior.parse(value)
     except PriorError:
-        raise
+        raise  # already names the problem
     except Exception as err:
         raise PriorError(
             f"The prior for {param!r} must be a hm.Prior or text like "

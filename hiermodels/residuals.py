@@ -224,7 +224,7 @@ def quantile_residuals(fit, seed=None, groups: str = "fitted", max_draws: int = 
     -------
     QuantileResiduals
     """
-    from .predict import linear_parts
+    from .predict import aux_draws, linear_parts
 
     if groups not in ("fitted", "new"):
         raise HiermodelsError(f"groups must be 'fitted' or 'new', got {groups!r}.")
@@ -235,7 +235,7 @@ def quantile_residuals(fit, seed=None, groups: str = "fitted", max_draws: int = 
     modes = {g.name: groups for g in d.groups}
     newdata = None if groups == "fitted" else d.data
     eta, _, _, idx = linear_parts(fit, newdata, modes, rng, max_draws)
-    aux = {a: post[a].values.reshape(-1)[idx][:, None] for a in fam.aux}
+    aux = aux_draws(fit, idx)
     yrep = fam.draw(rng, eta, aux, d.trials)
     mu = fam.mean(eta, d.trials)
     var = np.maximum(np.broadcast_to(fam.variance(eta, aux, d.trials), mu.shape), 1e-300)

@@ -50,6 +50,35 @@ def check_settings(draws: int, tune: int, chains: int, sampler: str, target_acce
         raise SamplingError(f"target_accept must be in (0, 1), got {target_accept!r}.")
 
 
+def new_seed() -> int:
+    """A fresh random seed, used when the user gives none (and recorded by the backends)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def nutpie_sample(compiled, *, draws, tune, chains, cores, seed, target_accept, progressbar):
+    """Validate the settings and run ``nutpie.sample`` on any compiled nutpie model.
+
+    The one place where user settings become nutpie's arguments, shared by the PyMC-graph,
+    Python-callback and native-kernel paths.
+    """
+    import nutpie
+
+    check_settings(draws, tune, chains, "nutpie", target_accept)
+    return nutpie.sample(
+        compiled,
+        draws=int(draws),
+        tune=int(tune),
+        chains=int(chains),
+        cores=default_cores(int(chains)) if cores is None else int(cores),
+        seed=new_seed() if seed is None else int(seed),
+        progress_bar=interactive() if progressbar is None else bool(progressbar),
+        target_accept=target_accept,
+        save_warmup=False,
+    )
+
+
 def sample_pymc(
     pm_model,
     *,
@@ -87,13 +116,20 @@ def sample_pymc(
         Current values of the ``pm.Data`` containers (needed with ``cache_key``).
     """
     check_settings(draws, tune, chains, sampler, target_accept)
+    if sampler == "nutpie":
+        return nutpie_sample(
+            compiled_nutpie(pm_model, cache_key, data),
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            seed=seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+        )
     draws, tune, chains = int(draws), int(tune), int(chains)
     cores = default_cores(chains) if cores is None else int(cores)
     progressbar = interactive() if progressbar is None else bool(progressbar)
-    if sampler == "nutpie":
-        return _sample_nutpie(
-            pm_model, draws, tune, chains, cores, seed, target_accept, progressbar, cache_key, data
-        )
     import pymc as pm
 
     kwargs = {}
@@ -151,27 +187,3 @@ def _initial_points(pm_model) -> dict:
     fn = pytensor.function(pm_model.value_vars, outs, on_unused_input="ignore")
     vals = fn(**{v.name: ip[v.name] for v in pm_model.value_vars})
     return {rv.name: v for rv, v in zip(pm_model.free_RVs, vals, strict=True)}
-
-
-def _sample_nutpie(
-    pm_model, draws, tune, chains, cores, seed, target_accept, progressbar, key, data
-):
-    import nutpie
-
-    cm = compiled_nutpie(pm_model, key, data)
-    if seed is None:
-        import numpy as np
-
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
-    idata = nutpie.sample(
-        cm,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=cores,
-        seed=int(seed),
-        progress_bar=progressbar,
-        target_accept=target_accept,
-        save_warmup=False,
-    )
-    return idata

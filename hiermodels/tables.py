@@ -24,6 +24,15 @@ def fixed_draws(post, design) -> dict[str, np.ndarray]:
     return out
 
 
+def fixed_matrix(post, design) -> np.ndarray:
+    """Draws x coefficients matrix of the fixed effects, columns in ``design.fixed_names``."""
+    draws = fixed_draws(post, design)
+    n = post.sizes["chain"] * post.sizes["draw"]
+    if not draws:
+        return np.zeros((n, 0))
+    return np.column_stack([v.reshape(-1) for v in draws.values()])
+
+
 def fixed_effects(post, design, prob=None) -> pd.DataFrame:
     """Population-level coefficients (index: formula term names)."""
     return summarize(fixed_draws(post, design), prob)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import HiermodelsError
-from .predict import group_covariances, linear_parts
+from .predict import aux_draws, fitted_eta, group_covariances
 from .summaries import summarize
 from .tables import fixed_draws
 
@@ -202,10 +202,9 @@ def icc(fit, prob=None) -> pd.DataFrame:
 
 def bayes_r2_draws(fit, max_draws: int = 2000) -> np.ndarray:
     """Gelman et al. (2019) R^2 per draw, conditional on the fitted clusters' effects."""
-    d, fam, post = fit.design, fit.family, fit.posterior
-    modes = {g.name: "fitted" for g in d.groups}
-    eta, _, _, idx = linear_parts(fit, None, modes, np.random.default_rng(0), max_draws)
-    aux = {a: post[a].values.reshape(-1)[idx][:, None] for a in fam.aux}
+    d, fam = fit.design, fit.family
+    eta, idx = fitted_eta(fit, max_draws)
+    aux = aux_draws(fit, idx)
     mu = fam.mean(eta, d.trials)
     var_fit = mu.var(axis=1)
     var_res = np.broadcast_to(fam.variance(eta, aux, d.trials), mu.shape).mean(axis=1)

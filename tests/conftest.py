@@ -1,4 +1,5 @@
 import os
+import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -25,3 +26,12 @@ def bcg():
 @pytest.fixture(scope="session")
 def schools():
     return hm.datasets.load("eight_schools")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close matplotlib figures after each test (only if pyplot was ever imported)."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")

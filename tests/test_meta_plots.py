@@ -14,10 +14,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
+from plothelp import save_png
 
 import hiermodels as hm
 from hiermodels.plots.meta_forest import plot_meta_forest
@@ -41,23 +41,10 @@ def fits():
     }
 
 
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
-
-
-def _png(fig, path):
-    fig.savefig(path, dpi=60)
-    with open(path, "rb") as f:
-        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert path.stat().st_size > 5000
-
-
 def test_forest(fits, tmp_path):
     fit = fits["bcg"]
     fig = plot_meta_forest(fit, xlabel="log risk ratio")
-    _png(fig, tmp_path / "forest.png")
+    save_png(fig, tmp_path / "forest.png")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[:13] == [str(i) for i in range(1, 14)]
@@ -71,7 +58,7 @@ def test_forest(fits, tmp_path):
     assert any("prediction interval" in t for t in legend)
     # meta-regression: no pooled diamond, fitted targets instead
     fig = plot_meta_forest(fits["reg"])
-    _png(fig, tmp_path / "forest_reg.png")
+    save_png(fig, tmp_path / "forest_reg.png")
     ax = fig.axes[0]
     assert len(ax.get_yticklabels()) == 13
     assert any(ln.get_marker() == "|" for ln in ax.lines)
@@ -79,7 +66,7 @@ def test_forest(fits, tmp_path):
 
 def test_funnel(fits, tmp_path):
     fig = plot_meta_funnel(fits["bcg"])
-    _png(fig, tmp_path / "funnel.png")
+    save_png(fig, tmp_path / "funnel.png")
     ax = fig.axes[0]
     pts = np.concatenate([c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)])
     assert len(pts) == 13
@@ -96,7 +83,7 @@ def test_funnel(fits, tmp_path):
 def test_tau_prior_posterior(fits, tmp_path):
     fit = fits["schools"]
     fig = plot_tau_prior_posterior(fit)
-    _png(fig, tmp_path / "tau.png")
+    save_png(fig, tmp_path / "tau.png")
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == "MCMC draws" and "posterior" in legend
@@ -112,7 +99,7 @@ def test_tau_prior_posterior(fits, tmp_path):
 def test_shrinkage_trace(fits, tmp_path):
     fit = fits["schools"]
     fig = plot_meta_shrinkage_trace(fit)
-    _png(fig, tmp_path / "trace.png")
+    save_png(fig, tmp_path / "trace.png")
     top, bottom = fig.axes
     curves = [ln for ln in top.lines if len(ln.get_xdata()) > 2]
     assert len(curves) == 8 + 1  # eight schools and E[mu | tau, y]

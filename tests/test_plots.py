@@ -14,13 +14,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from explainfits import fit_of
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.patches import Ellipse, Rectangle
+from plothelp import save_png
 
 import hiermodels as hm
 from hiermodels import plots
@@ -30,20 +30,6 @@ pytestmark = pytest.mark.sampling
 RADON = ("radon", "log_radon ~ floor + (1 | county)")
 SLOPES = ("sleepstudy", "Reaction ~ Days + (Days | Subject)")
 CBPP = ("cbpp", "incidence | trials(size) ~ period + (1 | herd)", "binomial")
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
-
-
-def _png(fig, path):
-    fig.savefig(path, dpi=60)
-    with open(path, "rb") as f:
-        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert path.stat().st_size > 5000
-    return [ax for ax in fig.axes if ax.get_visible()]
 
 
 def _points(ax) -> int:
@@ -58,7 +44,7 @@ def test_registry_lists_every_plot():
 
 def test_shrinkage_by_size(tmp_path):
     fit = fit_of(*RADON)
-    axes = _png(plots.plot_shrinkage_by_size(fit, "county"), tmp_path / "size.png")
+    axes = save_png(plots.plot_shrinkage_by_size(fit, "county"), tmp_path / "size.png")
     assert len(axes) == 2
     for ax in axes:
         assert ax.get_xscale() == "log" and "county" in ax.get_xlabel()
@@ -74,7 +60,7 @@ def test_shrinkage_by_size(tmp_path):
 
 def test_shrinkage_2d(tmp_path):
     fit = fit_of(*SLOPES)
-    axes = _png(plots.plot_shrinkage_2d(fit, "Subject", label_top=2), tmp_path / "2d.png")
+    axes = save_png(plots.plot_shrinkage_2d(fit, "Subject", label_top=2), tmp_path / "2d.png")
     ax = axes[0]
     assert sum(isinstance(p, Ellipse) for p in ax.patches) == 2
     arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
@@ -85,7 +71,7 @@ def test_shrinkage_2d(tmp_path):
 def test_pooling_lines(tmp_path):
     fit = fit_of(*SLOPES)
     fig = plots.plot_pooling_lines(fit, "Subject", "Days", levels=["308", "309", "310"])
-    axes = _png(fig, tmp_path / "lines.png")
+    axes = save_png(fig, tmp_path / "lines.png")
     assert len(axes) == 3
     for ax in axes:
         assert len(ax.lines) == 3 and _points(ax) == 10
@@ -95,7 +81,7 @@ def test_pooling_lines(tmp_path):
 
 def test_caterpillar(tmp_path):
     fit = fit_of(*SLOPES)
-    axes = _png(plots.plot_caterpillar(fit, "Subject", "Days"), tmp_path / "cat.png")
+    axes = save_png(plots.plot_caterpillar(fit, "Subject", "Days"), tmp_path / "cat.png")
     ax = axes[0]
     assert len(ax.get_yticklabels()) == 18
     seg = [c for c in ax.collections if isinstance(c, LineCollection)]
@@ -112,7 +98,7 @@ def _offsets_x(ax):
 
 def test_variance_decomposition(tmp_path):
     fit = fit_of("pastes", "strength ~ 1 + (1 | batch/cask)")
-    axes = _png(plots.plot_variance_decomposition(fit), tmp_path / "vd.png")
+    axes = save_png(plots.plot_variance_decomposition(fit), tmp_path / "vd.png")
     ax = axes[0]
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bars) == 3
@@ -125,7 +111,7 @@ def test_variance_decomposition(tmp_path):
 
 def test_variance_function(tmp_path):
     fit = fit_of(*SLOPES)
-    axes = _png(plots.plot_variance_function(fit, "Subject"), tmp_path / "vf.png")
+    axes = save_png(plots.plot_variance_function(fit, "Subject"), tmp_path / "vf.png")
     assert len(axes) == 2
     assert axes[0].get_title(loc="left").startswith("Fan-out")
     assert axes[1].get_ylim() == (0, 1)
@@ -133,10 +119,10 @@ def test_variance_function(tmp_path):
 
 def test_ppc_density_continuous_and_discrete(tmp_path):
     fit = fit_of(*SLOPES)
-    axes = _png(plots.plot_ppc_density(fit, n_draws=20, seed=1), tmp_path / "d.png")
+    axes = save_png(plots.plot_ppc_density(fit, n_draws=20, seed=1), tmp_path / "d.png")
     assert len(axes[0].lines) == 21
     fitc = fit_of(*CBPP)
-    axes = _png(plots.plot_ppc_density(fitc, n_draws=20, seed=1), tmp_path / "c.png")
+    axes = save_png(plots.plot_ppc_density(fitc, n_draws=20, seed=1), tmp_path / "c.png")
     ax = axes[0]
     assert len(ax.patches) >= 10 and _points(ax) == 20 * len(ax.patches)
     assert ax.get_ylabel() == "share of rows"
@@ -144,7 +130,7 @@ def test_ppc_density_continuous_and_discrete(tmp_path):
 
 def test_ppc_statistics(tmp_path):
     fit = fit_of(*CBPP)
-    axes = _png(plots.plot_ppc_statistics(fit, group="herd", seed=1), tmp_path / "s.png")
+    axes = save_png(plots.plot_ppc_statistics(fit, group="herd", seed=1), tmp_path / "s.png")
     assert len(axes) == 6  # mean, sd, min, max, zeros + per-herd means
     assert axes[0].get_title(loc="left").startswith("mean")
     assert len(axes[-1].get_yticklabels()) == 15
@@ -154,7 +140,7 @@ def test_quantile_residuals(tmp_path):
     fit = fit_of(*CBPP)
     res = fit.residuals(seed=1)
     fig = plots.plot_quantile_residuals(fit, residuals=res, group="herd")
-    axes = _png(fig, tmp_path / "r.png")
+    axes = save_png(fig, tmp_path / "r.png")
     assert len(axes) == 3
     assert _points(axes[0]) == fit.design.n and _points(axes[2]) == 15
     assert any("uniformity (KS)" in t.get_text() for t in axes[0].texts)
@@ -163,13 +149,13 @@ def test_quantile_residuals(tmp_path):
 
 def test_prior_posterior(tmp_path):
     fit = fit_of("dyestuff2", "Yield ~ 1 + (1 | Batch)")
-    axes = _png(plots.plot_prior_posterior(fit), tmp_path / "pp.png")
+    axes = save_png(plots.plot_prior_posterior(fit), tmp_path / "pp.png")
     assert len(axes) == 1
     assert any("piles up at zero" in t.get_text() for t in axes[0].texts)
     labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
     assert labels[0] == "posterior" and labels[1].startswith("prior HalfNormal")
     fit = fit_of(*SLOPES)
-    assert len(_png(plots.plot_prior_posterior(fit), tmp_path / "pp2.png")) == 2
+    assert len(save_png(plots.plot_prior_posterior(fit), tmp_path / "pp2.png")) == 2
 
 
 def test_efron_morris(tmp_path):
@@ -178,7 +164,7 @@ def test_efron_morris(tmp_path):
     truth = pd.Series(
         (b["RemainingHits"] / b["RemainingAB"]).to_numpy(), index=b["Player"].astype(str)
     )
-    axes = _png(plots.plot_efron_morris(fit, "Player", truth=truth), tmp_path / "em.png")
+    axes = save_png(plots.plot_efron_morris(fit, "Player", truth=truth), tmp_path / "em.png")
     ax = axes[0]
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks == ["observed\n(no pooling)", "partial\npooling", "truth /\nhold-out"]

@@ -197,65 +197,17 @@ def logp_function(lay: Layout):
 
 
 def _raw_logp(lay: Layout):
+    """The kernel as ``f(theta, **data)``: its arguments are looked up by parameter name."""
+    import inspect
+
     if lay.collapsed:
-        from .collapsed_nb import collapsed_logp
-
-        def logp(x, **k):
-            return collapsed_logp(
-                x,
-                k["XtX"],
-                k["Xty"],
-                k["yty"],
-                k["ZtZ"],
-                k["ZtX"],
-                k["Zty"],
-                k["N"],
-                k["fq"],
-                k["flogsd"],
-                k["bfac"],
-                k["bstart"],
-                k["bsize"],
-                k["bcorr"],
-                k["bcpc"],
-                k["beta_eta"],
-                k["pri_int"],
-                k["pri_b"],
-                k["pri_sd"],
-                k["pri_aux"],
-                k["has_int"],
-                k["aux_pos"],
-            )
+        from .collapsed_nb import collapsed_logp as kernel
     else:
-        from .glmm_nb import glmm_logp
+        from .glmm_nb import glmm_logp as kernel
+    names = list(inspect.signature(kernel.py_func).parameters)[1:]  # after theta
 
-        def logp(x, **k):
-            return glmm_logp(
-                x,
-                k["y"],
-                k["trials"],
-                k["Xc"],
-                k["offset"],
-                k["codes"],
-                k["Z"],
-                k["fq"],
-                k["fJ"],
-                k["fzcol"],
-                k["flogsd"],
-                k["fz"],
-                k["bfac"],
-                k["bstart"],
-                k["bsize"],
-                k["bcorr"],
-                k["bcpc"],
-                k["beta_eta"],
-                k["pri_int"],
-                k["pri_b"],
-                k["pri_sd"],
-                k["pri_aux"],
-                k["has_int"],
-                k["aux_pos"],
-                k["family"],
-            )
+    def logp(x, **k):
+        return kernel(x, *[k[n] for n in names])
 
     return logp
 
@@ -330,31 +282,14 @@ def sample_kernel(
     return to_inferencedata(model, lay, data, raw, seed_post)
 
 
-def _sample_native(
-    lay, data, init, *, draws, tune, chains, cores, seed, target_accept, progressbar
-):
-    import nutpie
-
-    from ..sample import check_settings, default_cores, interactive
+def _sample_native(lay, data, init, **settings):
+    from ..sample import nutpie_sample
     from .native import native_model
 
-    check_settings(draws, tune, chains, "nutpie", target_accept)
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
     nm = native_model(
         data,
         lay.collapsed,
         lay.n_dim,
         lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float),
     )
-    return nutpie.sample(
-        nm,
-        draws=int(draws),
-        tune=int(tune),
-        chains=int(chains),
-        cores=default_cores(chains) if cores is None else int(cores),
-        seed=int(seed),
-        progress_bar=interactive() if progressbar is None else bool(progressbar),
-        target_accept=target_accept,
-        save_warmup=False,
-    )
+    return nutpie_sample(nm, **settings)

@@ -20,7 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .priors_nb import LOG_2PI, digamma, lkj_cpc, log_positive, real_prior
+from .priors_nb import LOG_2PI, cpc_cholesky, digamma, lkj_cpc, log_positive, real_prior
 
 GAUSSIAN, BERNOULLI, BINOMIAL, POISSON, NEGBINOMIAL = 0, 1, 2, 3, 4
 
@@ -79,18 +79,7 @@ def factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc):
             continue
         st, m = bstart[k], bsize[k]
         if bcorr[k] == 1 and m > 1:
-            y = theta[bcpc[k] : bcpc[k] + m * (m - 1) // 2]
-            L = np.zeros((m, m))
-            L[0, 0] = 1.0
-            kk = 0
-            for i in range(1, m):
-                s = 0.0
-                for j in range(i):
-                    z = math.tanh(y[kk])
-                    kk += 1
-                    L[i, j] = z * math.sqrt(1.0 - s)
-                    s += L[i, j] * L[i, j]
-                L[i, i] = math.sqrt(1.0 - s)
+            L = cpc_cholesky(theta[bcpc[k] : bcpc[k] + m * (m - 1) // 2], m)
             for i in range(m):
                 for j in range(i + 1):
                     Lc[st + i, st + j] = L[i, j]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, HiermodelsError, HiermodelsWarning
+from ..sample import new_seed
 from .collapsed import CollapsedPosterior, WhitenedPosterior, centre_design
 from .collapsed import coef_prior_sd as _default_coef_sd
 from .design import moderator_design
@@ -311,7 +312,7 @@ class MetaAnalysis:
                 f"backend must be 'auto', 'numpy', 'pymc' or 'exact', got {backend!r}."
             )
         if seed is None:
-            seed = int(np.random.SeedSequence().generate_state(1)[0])
+            seed = new_seed()
         use_pymc = backend == "pymc" or isinstance(self.tau_prior, PyMCPrior)
         settings = dict(draws=draws, tune=tune, chains=chains, seed=seed)
         settings.update(target_accept=target_accept, cores=cores, progressbar=progressbar)

@@ -22,6 +22,7 @@ The tables of :func:`turner_prior` and :func:`rhodes_prior` live in
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as np
 from scipy import special, stats
@@ -32,7 +33,7 @@ _LOG2 = math.log(2.0)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class TauPrior:
+class TauPrior(ABC):
     """Base class: a proper prior density on tau > 0.
 
     Subclasses implement ``logpdf(tau)`` and ``dlogpdf(tau)`` (derivative in tau),
@@ -45,11 +46,13 @@ class TauPrior:
     upper = math.inf
     has_gradient = True
 
+    @abstractmethod
     def logpdf(self, tau):
-        raise NotImplementedError
+        """Log prior density at ``tau``."""
 
+    @abstractmethod
     def dlogpdf(self, tau):
-        raise NotImplementedError
+        """Derivative of :meth:`logpdf` in ``tau``."""
 
     def pdf(self, tau):
         """Prior density at ``tau`` (0 outside the support)."""
@@ -60,16 +63,17 @@ class TauPrior:
             out[ok] = np.exp(self.logpdf(tau[ok]))
         return np.where(np.isfinite(out), out, 0.0)
 
+    @abstractmethod
     def rvs(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
-        raise NotImplementedError
+        """``n`` draws from the prior."""
 
     def describe(self) -> str:
         """One line for tables, e.g. ``tau ~ HalfNormal(0.65)``."""
         return f"tau ~ {self!r}"
 
+    @abstractmethod
     def to_pymc(self, name: str = "tau"):
         """Add the prior to the PyMC model on the context stack and return tau."""
-        raise NotImplementedError
 
     def __eq__(self, other):
         return type(self) is type(other) and repr(self) == repr(other)

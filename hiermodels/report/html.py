@@ -184,6 +184,25 @@ class Section:
         )
 
 
+def data_source(info: dict) -> list[str]:
+    """Where the data came from: a bundled dataset's description and citation, or a file."""
+    name = info.get("dataset")
+    if name:
+        from .. import datasets
+
+        desc = datasets.describe(name)
+        cols = pd.Series(desc["columns"], name="meaning").to_frame()
+        return [
+            para(f"Bundled dataset {name!r}: {desc['title']}."),
+            para(f"Design: {desc['design']}"),
+            table(cols, text_cols=("meaning",)),
+            para(f"Citation: {desc['citation']}"),
+        ]
+    if info.get("data_file"):
+        return [para(f"Read from {info['data_file']}.")]
+    return []
+
+
 def guarded(id: str, title: str, build, *args) -> Section | None:
     """Run ``build(*args)`` -> list of HTML parts (or None to omit the section).
 

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from html import escape
 
-import pandas as pd
-
 from .. import plots
 from ..options import get_option
-from .html import badge, collapsible, figure, guarded, kv_table, note, para, pre, table
+from .html import (
+    badge,
+    collapsible,
+    data_source,
+    figure,
+    guarded,
+    kv_table,
+    note,
+    para,
+    pre,
+    table,
+)
 
 _EST = ["mean", "sd", "lower", "upper", "ess_bulk", "r_hat"]
 
@@ -166,22 +175,7 @@ def leave_one_out_section(mfit):
 
 
 def data_section(mfit, info):
-    from .. import datasets
-
-    spec = mfit.spec
-    parts = [para(f"{spec.k} studies.")]
-    name = info.get("dataset")
-    if name:
-        desc = datasets.describe(name)
-        cols = pd.Series(desc["columns"], name="meaning").to_frame()
-        parts += [
-            para(f"Bundled dataset {name!r}: {desc['title']}."),
-            table(cols, text_cols=("meaning",)),
-            para(f"Citation: {desc['citation']}"),
-        ]
-    elif info.get("data_file"):
-        parts.append(para(f"Read from {info['data_file']}."))
-    return parts
+    return [para(f"{mfit.spec.k} studies."), *data_source(info)]
 
 
 def build_meta(mfit, info: dict, title: str | None, citation: str | None):

@@ -16,6 +16,7 @@ from .html import (
     badge,
     bullet_list,
     collapsible,
+    data_source,
     figure,
     guarded,
     kv_table,
@@ -332,25 +333,8 @@ def prior_posterior_section(fit):
 
 
 def data_section(fit, info):
-    from .. import datasets
-
     d = fit.design
-    parts = [para(f"{d.n} rows used; response {d.response}.")]
-    name = info.get("dataset")
-    if name:
-        desc = datasets.describe(name)
-        import pandas as pd
-
-        cols = pd.Series(desc["columns"], name="meaning").to_frame()
-        parts += [
-            para(f"Bundled dataset {name!r}: {desc['title']}."),
-            para(f"Design: {desc['design']}"),
-            table(cols, text_cols=("meaning",)),
-            para(f"Citation: {desc['citation']}"),
-        ]
-    elif info.get("data_file"):
-        parts.append(para(f"Read from {info['data_file']}."))
-    return parts
+    return [para(f"{d.n} rows used; response {d.response}."), *data_source(info)]
 
 
 # --------------------------------------------------------------------------- assembly
