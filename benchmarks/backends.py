@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
     def one(data, seed):
         t0 = time.perf_counter()
         if backend in ("hiermodels", "hiermodels-callback"):
-            from hiermodels.kernel import sample_kernel
+            from hiermodels.backends.kernel_sampler import sample_kernel
             m = hm.Model(formula, data)
             sample_kernel(m, draws=1000, tune=1000, chains=4, seed=seed, target_accept=0.8,
                           progressbar=False, native=backend == "hiermodels")
@@ -42,24 +42,24 @@ CHILD = textwrap.dedent(
             import pymc as pm
             m = hm.Model(formula, data, parameterization="noncentered").pymc_model
             if backend == "nutpie-numba":
-                from hiermodels.sample import sample_pymc
+                from hiermodels.backends.sample import sample_pymc
                 sample_pymc(m, seed=seed, sampler="nutpie", progressbar=False)
             elif backend == "nutpie-jax":
                 import nutpie
-                from hiermodels.sample import _initial_points
+                from hiermodels.backends.sample import _initial_points
                 cm = nutpie.compile_pymc_model(m, backend="jax", gradient_backend="jax",
                                                initial_points=_initial_points(m))
                 nutpie.sample(cm, draws=1000, tune=1000, chains=4, cores=2, seed=seed,
                               progress_bar=False)
             elif backend == "pymc-numba":
-                from hiermodels.sample import sample_pymc
+                from hiermodels.backends.sample import sample_pymc
                 sample_pymc(m, seed=seed, sampler="pymc", progressbar=False)
             elif backend == "pymc-c":
                 with m:
                     pm.sample(draws=1000, tune=1000, chains=4, cores=2, random_seed=seed,
                               progressbar=False)
             elif backend == "numpyro":
-                from hiermodels.sample import sample_pymc
+                from hiermodels.backends.sample import sample_pymc
                 sample_pymc(m, seed=seed, sampler="numpyro", progressbar=False)
         return time.perf_counter() - t0
 

@@ -196,7 +196,8 @@ def gradient_cost_pymc(case, df):
 def gradient_cost_hiermodels(case, df):
     """Seconds per log-density gradient of hiermodels' collapsed kernel."""
     import hiermodels as hm
-    from hiermodels.kernel import initial_point, kernel_data, logp_function, make_layout
+    from hiermodels.backends.kernels import initial_point, kernel_data, logp_function
+    from hiermodels.model.layout import make_layout
 
     m = hm.Model(case.formula, df)
     lay = make_layout(m, collapsed=m.collapsed)

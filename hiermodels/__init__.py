@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import HiermodelsError, HiermodelsWarning
-from .options import get_option, options, set_options
+from hiermodels._version import __version__ as __version__
+from hiermodels.backends.compile_cache import use_configured_cache_dir
+from hiermodels.errors import HiermodelsError, HiermodelsWarning
+from hiermodels.options import get_option, options, set_options
 
-__version__ = "0.1.0"
+use_configured_cache_dir()
 
 _LAZY = {
-    "Model": ("hiermodels.model", "Model"),
-    "Fit": ("hiermodels.fit", "Fit"),
-    "Prior": ("hiermodels.priors", "Prior"),
-    "load": ("hiermodels.io", "load"),
-    "compare": ("hiermodels.checks", "compare"),
+    "Model": ("hiermodels.api.model", "Model"),
+    "Fit": ("hiermodels.api.fit", "Fit"),
+    "Prior": ("hiermodels.spec.prior", "Prior"),
+    "load": ("hiermodels.api.load", "load"),
+    "compare": ("hiermodels.derive.checks", "compare"),
     "MetaAnalysis": ("hiermodels.meta", "MetaAnalysis"),
     "effect_sizes": ("hiermodels.meta", "effect_sizes"),
-    "datasets": ("hiermodels.datasets", None),
-    "plots": ("hiermodels.plots", None),
+    "datasets": ("hiermodels.data.datasets", None),
+    "plots": ("hiermodels.present.plots", None),
 }
 
 __all__ = [

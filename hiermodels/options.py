@@ -24,7 +24,7 @@ def set_options(*, prob: float | None = None) -> None:
     prob : float, optional
         Default probability of every posterior interval (default 0.95).
     """
-    from .errors import HiermodelsError
+    from hiermodels.errors import HiermodelsError
 
     if prob is not None:
         if not 0 < prob < 1:
@@ -45,7 +45,7 @@ def options(*, prob: float | None = None):
 
 def resolve_prob(prob: float | None) -> float:
     """``prob`` if given (validated), else the package default."""
-    from .errors import HiermodelsError
+    from hiermodels.errors import HiermodelsError
 
     if prob is None:
         return _OPTIONS["prob"]

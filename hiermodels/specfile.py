@@ -35,8 +35,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SpecError
-from .formula import suggest
+from hiermodels.errors import SpecError
+from hiermodels.spec.formula import suggest
 
 #: The keys each section may hold, with their types.
 _MODEL = {
@@ -109,7 +109,7 @@ class Spec:
     @property
     def dataset(self) -> str | None:
         """The bundled dataset's name, or None when the data is a CSV file."""
-        from . import datasets
+        from hiermodels.data import datasets
 
         ref = self.section["data"]
         return ref if ref in datasets.names() else None
@@ -219,7 +219,7 @@ def load_spec(path) -> Spec:
 
 def load_data(ref: str, base: Path) -> pd.DataFrame:
     """A bundled dataset by name, or a CSV file relative to the spec's folder."""
-    from . import datasets
+    from hiermodels.data import datasets
 
     if ref in datasets.names():
         return datasets.load(ref)
@@ -244,7 +244,7 @@ def parse_tau_prior(text: str):
     Explicit forms: ``half-normal(scale)``, ``half-cauchy(scale)``, ``uniform(upper)``
     or ``uniform(0, upper)``, ``gamma(shape, rate)``.
     """
-    from .meta import Gamma, HalfCauchy, HalfNormal, Uniform
+    from hiermodels.meta import Gamma, HalfCauchy, HalfNormal, Uniform
 
     m = _TAU.match(text)
     if m is None:
@@ -277,7 +277,7 @@ def build(spec: Spec):
     s = spec.section
     data = load_data(s["data"], spec.path.parent)
     if spec.kind == "meta":
-        from .meta import MetaAnalysis
+        from hiermodels.meta import MetaAnalysis
 
         tau = s.get("tau_prior")
         return MetaAnalysis(
@@ -290,7 +290,7 @@ def build(spec: Spec):
             tau_prior=None if tau is None else parse_tau_prior(tau),
             model=s.get("model", "random"),
         )
-    from .model import Model
+    from hiermodels.api.model import Model
 
     return Model(
         s["formula"],

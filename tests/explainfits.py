@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import hiermodels as hm
-from hiermodels.build import coords_of
+from hiermodels.model.names import coords_of
 
 
 @cache

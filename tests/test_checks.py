@@ -12,9 +12,9 @@ from explainfits import count_fit, fake_fit, fit_of
 from scipy import stats
 
 import hiermodels as hm
-from hiermodels.checks import lkj_cholesky
-from hiermodels.diagnostics import boundary_warnings, sd_at_zero
-from hiermodels.residuals import (
+from hiermodels.derive.checks import lkj_cholesky
+from hiermodels.derive.diagnostics import boundary_warnings, sd_at_zero
+from hiermodels.derive.residuals import (
     dispersion_test,
     outlier_test,
     pearson_dispersion_test,

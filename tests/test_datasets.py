@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hiermodels import datasets
+from hiermodels.data import datasets
 from hiermodels.errors import DataError, HiermodelsError
 
 ROWS = {
@@ -61,7 +61,7 @@ NOT_CATEGORICAL = [
 
 
 def csv_header(name: str) -> list[str]:
-    path = resources.files("hiermodels.datasets").joinpath("data", f"{name}.csv")
+    path = resources.files("hiermodels.data.datasets").joinpath("data", f"{name}.csv")
     with path.open("r", encoding="utf-8") as fh:
         return next(csv.reader(fh))
 
@@ -211,11 +211,15 @@ def test_load_returns_independent_copy():
 
 
 def test_sources_file_ships_with_data():
-    text = resources.files("hiermodels.datasets").joinpath("data", "SOURCES.md").read_text("utf-8")
+    text = (
+        resources.files("hiermodels.data.datasets")
+        .joinpath("data", "SOURCES.md")
+        .read_text("utf-8")
+    )
     for name in datasets.names():
         assert f"{name}.csv" in text
 
 
 def test_import_does_not_load_pymc():
-    code = "import sys, hiermodels.datasets; sys.exit('pymc' in sys.modules)"
+    code = "import sys, hiermodels.data.datasets; sys.exit('pymc' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

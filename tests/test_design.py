@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import hiermodels as hm
-from hiermodels.design import make_design
+from hiermodels.data.design import make_design
 from hiermodels.errors import DataError, FormulaError
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import hiermodels as hm
 from hiermodels.errors import FormulaError
-from hiermodels.formula import parse_formula
+from hiermodels.spec.formula import parse_formula
 
 
 def test_correlated_slopes():

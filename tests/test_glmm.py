@@ -12,9 +12,9 @@ import pytest
 from scipy import special
 
 import hiermodels as hm
+from hiermodels.derive.predict import population_mean
 from hiermodels.errors import DataError
 from hiermodels.families import get_family
-from hiermodels.predict import population_mean
 
 
 def _counts(n=60, seed=0):

@@ -13,9 +13,10 @@ import pytest
 from scipy import stats
 
 import hiermodels as hm
-from hiermodels.kernel import _raw_logp, initial_point, kernel_data, make_layout
-from hiermodels.kernel.posterior import constrained
-from hiermodels.kernel.priors_nb import cpc_cholesky, lkj_cpc
+from hiermodels.backends.kernels import _raw_logp, initial_point, kernel_data
+from hiermodels.backends.kernels.posterior import constrained
+from hiermodels.backends.kernels.priors_nb import cpc_cholesky, lkj_cpc
+from hiermodels.model.layout import make_layout
 
 
 def _fd_check(f, x, data, rel=1e-5):
@@ -205,7 +206,7 @@ def test_noncentred_logp_equals_scipy(formula, family):
 
 def test_exact_group_effect_draws_match_dense_conditional(sleep):
     """b_j | y, theta ~ N(G Z_j' V_j^{-1} r_j, (G^{-1} + Z_j'Z_j / sigma^2)^{-1})."""
-    from hiermodels.kernel.collapsed_nb import draw_group_effects
+    from hiermodels.backends.kernels.collapsed_nb import draw_group_effects
 
     m = hm.Model("Reaction ~ Days + (Days | Subject)", sleep)
     lay = make_layout(m, collapsed=True)

@@ -20,10 +20,10 @@ from matplotlib.collections import PathCollection
 from plothelp import save_png
 
 import hiermodels as hm
-from hiermodels.plots.meta_forest import plot_meta_forest
-from hiermodels.plots.meta_funnel import plot_meta_funnel
-from hiermodels.plots.meta_shrinkage_trace import plot_meta_shrinkage_trace
-from hiermodels.plots.meta_tau_prior import plot_tau_prior_posterior
+from hiermodels.present.plots.meta_forest import plot_meta_forest
+from hiermodels.present.plots.meta_funnel import plot_meta_funnel
+from hiermodels.present.plots.meta_shrinkage_trace import plot_meta_shrinkage_trace
+from hiermodels.present.plots.meta_tau_prior import plot_tau_prior_posterior
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from matplotlib.patches import Ellipse, Rectangle
 from plothelp import save_png
 
 import hiermodels as hm
-from hiermodels import plots
+from hiermodels.present import plots
 
 pytestmark = pytest.mark.sampling
 

@@ -112,12 +112,12 @@ def test_failing_section_degrades_to_a_note(sleep_fit, tmp_path, monkeypatch):
 
 
 def test_large_fit_skips_row_by_draw_simulations(tmp_path, monkeypatch):
-    import hiermodels.model
+    import hiermodels.derive.checks
 
     df = hm.datasets.load("dyestuff")
     fit = _quiet(hm.Model("Yield ~ 1 + (1 | Batch)", df).fit, **SMALL)
     del fit.idata.posterior_predictive
-    monkeypatch.setattr(hiermodels.model, "AUTO_PPC_CELLS", 100)
+    monkeypatch.setattr(hiermodels.derive.checks, "AUTO_PPC_CELLS", 100)
     html = fit.report(tmp_path / "big.html").read_text()
     assert html.count("Skipped: 30 rows × 400 draws is too large") == 3  # PPC, residuals, LOO
     assert "could not be computed" not in html and ">Shrinkage</h2>" in html
@@ -178,7 +178,7 @@ def test_meta_fit_with_a_pymc_tau_prior_cannot_be_saved():
     import pymc as pm
 
     from hiermodels.meta import PyMCPrior
-    from hiermodels.meta.io import _prior_to_json
+    from hiermodels.meta.persist import _prior_to_json
 
     with pytest.raises(hm.HiermodelsError, match="cannot be saved"):
         _prior_to_json(PyMCPrior(pm.HalfNormal.dist(1.0)))

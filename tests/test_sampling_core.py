@@ -166,7 +166,7 @@ def test_problems_warn_with_advice(sleep):
 )
 def test_native_cfunc_equals_python_callback(formula, dataset, family):
     """The GIL-free cfunc target and the Python-callback target are the same density."""
-    from hiermodels.kernel import sample_kernel
+    from hiermodels.backends.kernel_sampler import sample_kernel
 
     m = hm.Model(formula, hm.datasets.load(dataset), family=family)
     kw = dict(draws=100, tune=100, chains=2, seed=9, target_accept=0.8, progressbar=False)

@@ -13,9 +13,9 @@ import pytest
 from explainfits import fake_fit, fit_of
 
 import hiermodels as hm
+from hiermodels.derive.shrinkage import grouped_glm, pooling_factors
 from hiermodels.errors import HiermodelsError
 from hiermodels.families import get_family
-from hiermodels.shrinkage import grouped_glm, pooling_factors
 
 
 # --------------------------------------------------------------------------- closed forms

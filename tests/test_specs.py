@@ -22,7 +22,7 @@ import pytest
 
 import hiermodels as hm
 from hiermodels.errors import HiermodelsError, SpecError
-from hiermodels.report import render
+from hiermodels.present.report import render
 from hiermodels.specfile import fit_spec, load_spec, parse_tau_prior, read_spec
 
 MODELS = Path(__file__).resolve().parents[1] / "models"

@@ -17,14 +17,14 @@ import pytest
 from explainfits import fake_fit, fit_of
 
 import hiermodels as hm
-from hiermodels.families import get_family
-from hiermodels.variance import (
+from hiermodels.derive.variance import (
     design_effect_formula,
     distribution_variance,
     icc_from_variances,
     slope_covariance,
     slope_variance,
 )
+from hiermodels.families import get_family
 
 
 # --------------------------------------------------------------------------- closed forms

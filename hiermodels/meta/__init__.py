@@ -11,21 +11,21 @@ Modules: :mod:`~.effect_sizes` (escalc-like effect sizes), :mod:`~.frequentist` 
 DL, PM), :mod:`~.tau_priors` and :mod:`~.empirical_priors` (heterogeneity priors),
 :mod:`~.collapsed` (log posterior and exact study effects), :mod:`~.exact` (posterior by
 numerical integration over tau), :mod:`~.model` (``MetaAnalysis``), :mod:`~.fit`
-(``MetaFit``).
+(``MetaFit``), :mod:`~.persist`/:mod:`~.load` (files), :mod:`~.pymc_backend` (the PyMC graph
+and ``PyMCPrior``; the only PyMC importer, loaded on first use).
 """
 
-from .effect_sizes import effect_sizes
-from .empirical_priors import rhodes_prior, turner_prior
-from .fit import MetaFit
-from .frequentist import FrequentistFit, rma, typical_variance
-from .model import MetaAnalysis
-from .tau_priors import (
+from hiermodels.meta.effect_sizes import effect_sizes
+from hiermodels.meta.empirical_priors import rhodes_prior, turner_prior
+from hiermodels.meta.fit import MetaFit
+from hiermodels.meta.frequentist import FrequentistFit, rma, typical_variance
+from hiermodels.meta.model import MetaAnalysis
+from hiermodels.meta.tau_priors import (
     Gamma,
     HalfCauchy,
     HalfNormal,
     LogNormalTau2,
     LogT5Tau2,
-    PyMCPrior,
     TauPrior,
     Uniform,
 )
@@ -48,3 +48,11 @@ __all__ = [
     "turner_prior",
     "typical_variance",
 ]
+
+
+def __getattr__(name: str):
+    if name == "PyMCPrior":  # imports PyMC: only on first use
+        from hiermodels.meta.pymc_backend import PyMCPrior
+
+        return PyMCPrior
+    raise AttributeError(f"module 'hiermodels.meta' has no attribute {name!r}")

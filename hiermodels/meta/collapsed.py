@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from .tau_priors import TauPrior
+from hiermodels.meta.tau_priors import TauPrior
 
 _LOG_2PI = math.log(2 * math.pi)
 

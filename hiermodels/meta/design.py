@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, FormulaError
-from ..formula import check_safe, referenced_names, safe_environment
+from hiermodels.errors import DataError, FormulaError
+from hiermodels.spec.formula import check_safe, referenced_names, safe_environment
 
 
 def moderator_design(formula: str | None, data: pd.DataFrame):

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..errors import DataError, HiermodelsWarning
+from hiermodels.errors import DataError, HiermodelsWarning
 
 MEASURES = ("RR", "OR", "RD", "MD", "SMD", "ZCOR", "PLO")
 _TWO_BY_TWO = ("RR", "OR", "RD")

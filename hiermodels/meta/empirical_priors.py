@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import HiermodelsError
-from .tau_priors import LogNormalTau2, LogT5Tau2
+from hiermodels.errors import HiermodelsError
+from hiermodels.meta.tau_priors import LogNormalTau2, LogT5Tau2
 
 COMPARATORS = ("pharmacological", "non-pharmacological", "placebo / control")
 

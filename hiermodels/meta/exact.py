@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..options import resolve_prob
-from .tau_priors import TauPrior, default_tau_scale
+from hiermodels.meta.tau_priors import TauPrior, default_tau_scale
+from hiermodels.options import resolve_prob
 
 _LOG_2PI = math.log(2 * math.pi)
 

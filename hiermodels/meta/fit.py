@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import HiermodelsError, HiermodelsWarning
-from ..options import resolve_prob
-from ..summaries import summarize
-from .collapsed import draw_theta
-from .design import new_design
+from hiermodels.derive.summaries import summarize
+from hiermodels.errors import HiermodelsError, HiermodelsWarning
+from hiermodels.meta.collapsed import draw_theta
+from hiermodels.meta.design import new_design
+from hiermodels.options import resolve_prob
 
 _COLS = ["mean", "sd", "lower", "upper"]
 
@@ -320,13 +320,13 @@ class MetaFit:
     # persistence ---------------------------------------------------------------------------
     def save(self, path) -> None:
         """Write draws, analysis and study table to one netCDF file (``hm.load`` reads it)."""
-        from .io import save_meta_fit
+        from hiermodels.meta.persist import save_meta_fit
 
         save_meta_fit(self, path)
 
     def report(self, path, title: str | None = None, citation: str | None = None):
-        """Write one self-contained HTML report (see :func:`hiermodels.report.write_report`)."""
-        from ..report import write_report
+        """Write one self-contained HTML report (see :func:`hiermodels.present.report.write_report`)."""
+        from hiermodels.present.report import write_report
 
         return write_report(self, path, title=title, citation=citation)
 

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..errors import HiermodelsError
-from ..options import resolve_prob
+from hiermodels.errors import HiermodelsError
+from hiermodels.options import resolve_prob
 
 METHODS = ("REML", "DL", "PM")
 

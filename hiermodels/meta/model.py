@@ -10,13 +10,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, HiermodelsError, HiermodelsWarning
-from ..sample import new_seed
-from .collapsed import CollapsedPosterior, WhitenedPosterior, centre_design
-from .collapsed import coef_prior_sd as _default_coef_sd
-from .design import moderator_design
-from .frequentist import rma, typical_variance
-from .tau_priors import PyMCPrior, default_tau_scale, resolve_tau_prior
+from hiermodels.backends.sample import new_seed
+from hiermodels.errors import DataError, HiermodelsError, HiermodelsWarning
+from hiermodels.meta import tau_priors as tp
+from hiermodels.meta.collapsed import CollapsedPosterior, WhitenedPosterior, centre_design
+from hiermodels.meta.collapsed import coef_prior_sd as _default_coef_sd
+from hiermodels.meta.design import moderator_design
+from hiermodels.meta.frequentist import rma, typical_variance
+from hiermodels.meta.tau_priors import default_tau_scale
 
 
 def _numeric(data: pd.DataFrame, name, arg: str) -> np.ndarray:
@@ -247,7 +248,7 @@ class MetaAnalysis:
     def exact(self):
         """The grid-integrated posterior (:class:`~hiermodels.meta.exact.ExactPosterior`)."""
         if self._exact is None:
-            from .exact import ExactPosterior
+            from hiermodels.meta.exact import ExactPosterior
 
             self._exact = ExactPosterior(
                 self.y, self.v, self.Xc, self.T, self.coef_sd, self.tau_prior, self.terms
@@ -261,26 +262,9 @@ class MetaAnalysis:
     @property
     def pymc_model(self):
         """The same model as a readable PyMC graph (collapsed form)."""
-        import pymc as pm
+        from hiermodels.meta.pymc_backend import pymc_graph
 
-        coords = {self.study_dim: self.labels}
-        if self.has_moderators:
-            coords["term"] = self.terms
-        with pm.Model(coords=coords) as m:
-            if self.has_moderators:
-                # coefficients on the centred moderators; beta = T gamma reports the usual ones
-                gamma = pm.Normal("gamma", 0.0, self.coef_sd, dims="term")
-                pm.Deterministic("beta", pm.math.dot(self.T, gamma), dims="term")
-                linpred = pm.math.dot(self.Xc, gamma)
-            else:
-                linpred = pm.Normal("mu", 0.0, float(self.coef_sd[0]))
-            if self.tau_prior is None:
-                sigma = np.sqrt(self.v)
-            else:
-                tau = self.tau_prior.to_pymc("tau")
-                sigma = pm.math.sqrt(tau**2 + self.v)
-            pm.Normal("y", mu=linpred, sigma=sigma, observed=self.y, dims=self.study_dim)
-        return m
+        return pymc_graph(self)
 
     def fit(
         self,
@@ -305,7 +289,7 @@ class MetaAnalysis:
         the upper tail of log(tau) is steep (curvature ~ -2 tau^2 / s^2), and at 0.8 a few
         divergences appeared there in eight schools (0 of 4000 at 0.9 in 18 test fits).
         """
-        from .fit import MetaFit
+        from hiermodels.meta.fit import MetaFit
 
         if backend not in ("auto", "numpy", "pymc", "exact"):
             raise HiermodelsError(
@@ -313,7 +297,7 @@ class MetaAnalysis:
             )
         if seed is None:
             seed = new_seed()
-        use_pymc = backend == "pymc" or isinstance(self.tau_prior, PyMCPrior)
+        use_pymc = backend == "pymc" or not getattr(self.tau_prior, "has_gradient", True)
         settings = dict(draws=draws, tune=tune, chains=chains, seed=seed)
         settings.update(target_accept=target_accept, cores=cores, progressbar=progressbar)
         t0 = time.perf_counter()
@@ -332,7 +316,7 @@ class MetaAnalysis:
     def _sample_exact(self, settings):
         import xarray as xr
 
-        from ..sample import check_settings
+        from hiermodels.backends.sample import check_settings
 
         check_settings(settings["draws"], settings["tune"], settings["chains"], "nutpie", 0.5)
         rng = np.random.default_rng(np.random.SeedSequence(settings["seed"], spawn_key=(3,)))
@@ -341,7 +325,7 @@ class MetaAnalysis:
         return gamma, tau, stats
 
     def _sample_numpy(self, settings, parameterization):
-        from ..nuts import sample_logp
+        from hiermodels.backends.nuts import sample_logp
 
         post = self.collapsed(parameterization)
         if self.tau_prior is None:
@@ -368,7 +352,7 @@ class MetaAnalysis:
         return gamma, tau, idata.sample_stats
 
     def _sample_pymc(self, settings):
-        from ..sample import sample_pymc
+        from hiermodels.backends.sample import sample_pymc
 
         idata = sample_pymc(self.pymc_model, **settings)
         post = idata.posterior
@@ -403,3 +387,38 @@ class MetaAnalysis:
         else:
             new.s2 = math.nan
         return new
+
+
+def resolve_tau_prior(spec, yi: np.ndarray, vi: np.ndarray) -> tp.TauPrior:
+    """Turn the user's ``tau_prior`` into a :class:`TauPrior`.
+
+    ``spec`` may be a :class:`TauPrior`, a name (``"half-normal"`` (default),
+    ``"half-cauchy"``, ``"uniform"``, ``"gamma"``) whose scale comes from
+    :func:`default_tau_scale` (``s``): HalfNormal(s), HalfCauchy(s), Uniform(0, 10 s),
+    Gamma(2, rate = 1/s) (mode at s), or a scalar PyMC distribution.
+    """
+    if spec is None:
+        spec = "half-normal"
+    if isinstance(spec, tp.TauPrior):
+        return spec
+    if isinstance(spec, str):
+        cls = tp.NAMES.get(spec.strip().lower())
+        if cls is None:
+            raise HiermodelsError(
+                f"Unknown tau prior {spec!r}. Use 'half-normal', 'half-cauchy', 'uniform', "
+                "'gamma', a prior object (hiermodels.meta.HalfNormal(0.5), turner_prior(...), "
+                "rhodes_prior(...)) or a PyMC distribution such as pm.Gamma.dist(2, 1)."
+            )
+        s = tp.default_tau_scale(yi, vi)
+        if cls is tp.Uniform:
+            return tp.Uniform(10 * s)
+        if cls is tp.Gamma:
+            return tp.Gamma(2.0, 1.0 / s)
+        return cls(s)
+    if type(spec).__module__.startswith("pytensor"):  # a PyMC distribution
+        from hiermodels.meta.pymc_backend import PyMCPrior
+
+        return PyMCPrior(spec)
+    raise HiermodelsError(
+        f"tau_prior must be a name, a hiermodels tau prior or a PyMC distribution, got {spec!r}."
+    )

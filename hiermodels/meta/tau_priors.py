@@ -2,8 +2,8 @@
 
 Every prior is an object with a log density on tau and its derivative (used by the
 NumPy log posterior that NUTS samples), a sampler (for prior plots and checks), a
-one-line description (for tables) and a method that adds the same prior to a PyMC
-graph (``to_pymc``). Built-in priors:
+one-line description (for tables); :mod:`hiermodels.meta.pymc_backend` states the same
+prior in a PyMC graph. Built-in priors:
 
 - :class:`HalfNormal` (the default, with a data-derived scale, see
   :func:`default_tau_scale`), :class:`HalfCauchy`, :class:`Uniform`,
@@ -12,8 +12,9 @@ graph (``to_pymc``). Built-in priors:
   Turner et al. (2015) for log odds ratios (:func:`turner_prior`),
 - :class:`LogT5Tau2`: log(tau^2) ~ Student-t_5(location, scale), the form of the empirical
   priors of Rhodes et al. (2015) for standardised mean differences (:func:`rhodes_prior`),
-- :class:`PyMCPrior`: any positive scalar PyMC distribution (``pm.Gamma.dist(2, 1)``);
-  models with such a prior are sampled through a compiled PyMC graph.
+- :class:`~hiermodels.meta.pymc_backend.PyMCPrior`: any positive scalar PyMC distribution
+  (``pm.Gamma.dist(2, 1)``); models with such a prior are sampled through a compiled PyMC
+  graph.
 
 The tables of :func:`turner_prior` and :func:`rhodes_prior` live in
 :mod:`hiermodels.meta.empirical_priors`.
@@ -27,7 +28,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 from scipy import special, stats
 
-from ..errors import HiermodelsError
+from hiermodels.errors import HiermodelsError
 
 _LOG2 = math.log(2.0)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -37,7 +38,8 @@ class TauPrior(ABC):
     """Base class: a proper prior density on tau > 0.
 
     Subclasses implement ``logpdf(tau)`` and ``dlogpdf(tau)`` (derivative in tau),
-    ``rvs(n, rng)`` and ``to_pymc(name)``. ``upper`` is the end of the support
+    and ``rvs(n, rng)``; :mod:`hiermodels.meta.pymc_backend` states each as a PyMC
+    random variable. ``upper`` is the end of the support
     (``inf`` except for :class:`Uniform`); the sampler maps tau to the real line with a
     log transform, or a logit-interval transform when ``upper`` is finite.
     """
@@ -70,10 +72,6 @@ class TauPrior(ABC):
     def describe(self) -> str:
         """One line for tables, e.g. ``tau ~ HalfNormal(0.65)``."""
         return f"tau ~ {self!r}"
-
-    @abstractmethod
-    def to_pymc(self, name: str = "tau"):
-        """Add the prior to the PyMC model on the context stack and return tau."""
 
     def __eq__(self, other):
         return type(self) is type(other) and repr(self) == repr(other)
@@ -108,11 +106,6 @@ class HalfNormal(TauPrior):
         rng = np.random.default_rng(rng)
         return np.abs(rng.normal(0.0, self.scale, n))
 
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-
-        return pm.HalfNormal(name, sigma=self.scale)
-
     def __repr__(self):
         return f"HalfNormal({self.scale:.4g})"
 
@@ -138,11 +131,6 @@ class HalfCauchy(TauPrior):
         rng = np.random.default_rng(rng)
         return np.abs(self.scale * rng.standard_cauchy(n))
 
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-
-        return pm.HalfCauchy(name, beta=self.scale)
-
     def __repr__(self):
         return f"HalfCauchy({self.scale:.4g})"
 
@@ -166,11 +154,6 @@ class Uniform(TauPrior):
     def rvs(self, n, rng=None):
         rng = np.random.default_rng(rng)
         return rng.uniform(0.0, self.upper, n)
-
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-
-        return pm.Uniform(name, lower=0.0, upper=self.upper)
 
     def __repr__(self):
         return f"Uniform(0, {self.upper:.4g})"
@@ -201,11 +184,6 @@ class Gamma(TauPrior):
     def rvs(self, n, rng=None):
         rng = np.random.default_rng(rng)
         return rng.gamma(self.shape, 1.0 / self.rate, n)
-
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-
-        return pm.Gamma(name, alpha=self.shape, beta=self.rate)
 
     def __repr__(self):
         return f"Gamma({self.shape:.4g}, rate={self.rate:.4g})"
@@ -239,11 +217,6 @@ class LogNormalTau2(TauPrior):
     def rvs(self, n, rng=None):
         rng = np.random.default_rng(rng)
         return np.exp(rng.normal(self.mu / 2, self.sigma / 2, n))
-
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-
-        return pm.LogNormal(name, mu=self.mu / 2, sigma=self.sigma / 2)
 
     def describe(self):
         base = f"log(tau^2) ~ N({self.mu:.2f}, {self.sigma:.2f}^2)"
@@ -283,12 +256,6 @@ class LogT5Tau2(TauPrior):
         rng = np.random.default_rng(rng)
         return np.exp(self.location / 2 + self.scale / 2 * rng.standard_t(self.df, n))
 
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-
-        log_tau = pm.StudentT(f"log_{name}", nu=self.df, mu=self.location / 2, sigma=self.scale / 2)
-        return pm.Deterministic(name, pm.math.exp(log_tau))
-
     def describe(self):
         base = f"log(tau^2) ~ t5({self.location:.2f}, {self.scale:.2f})"
         return f"{base}; {self.label}" if self.label else base
@@ -297,78 +264,7 @@ class LogT5Tau2(TauPrior):
         return f"LogT5Tau2(location={self.location:.4g}, scale={self.scale:.4g})"
 
 
-class PyMCPrior(TauPrior):
-    """Any positive, scalar PyMC distribution, e.g. ``pm.Gamma.dist(2, 1)``.
-
-    Models with this prior are sampled through the PyMC graph
-    (:func:`hiermodels.sample.sample_pymc`), which costs a graph compilation.
-    """
-
-    name = "PyMC distribution"
-    has_gradient = False
-
-    def __init__(self, dist):
-        import pymc as pm
-
-        if getattr(dist, "ndim", None) != 0:
-            raise HiermodelsError(
-                "A PyMC tau prior must be a scalar distribution such as pm.Gamma.dist(2, 1)."
-            )
-        draws = np.asarray(pm.draw(dist, draws=200, random_seed=1), dtype=float)
-        if np.any(draws <= 0) or not np.all(np.isfinite(draws)):
-            raise HiermodelsError(
-                f"The tau prior {self._op_name(dist)} puts mass on tau <= 0; use a distribution "
-                "on the positive reals (HalfNormal, HalfCauchy, Gamma, LogNormal, ...)."
-            )
-        self.dist = dist
-        self._logp_fn = None
-
-    @staticmethod
-    def _op_name(dist) -> str:
-        op = getattr(getattr(dist, "owner", None), "op", None)
-        return type(op).__name__.replace("RV", "") if op is not None else "distribution"
-
-    def logpdf(self, tau):
-        if self._logp_fn is None:
-            import pymc as pm
-            import pytensor
-            import pytensor.tensor as pt
-
-            value = pt.dvector("tau")
-            self._logp_fn = pytensor.function(
-                [value], pm.logp(self.dist, value), mode="FAST_COMPILE"
-            )
-        tau = np.asarray(tau, dtype=float)
-        return np.asarray(self._logp_fn(np.atleast_1d(tau)), dtype=float).reshape(tau.shape)
-
-    def dlogpdf(self, tau):
-        raise HiermodelsError("PyMC priors are sampled through PyMC; no NumPy gradient.")
-
-    def rvs(self, n, rng=None):
-        import pymc as pm
-
-        seed = int(np.random.default_rng(rng).integers(2**31))
-        return np.asarray(pm.draw(self.dist, draws=n, random_seed=seed), dtype=float)
-
-    def to_pymc(self, name="tau"):
-        import pymc as pm
-        from pymc.distributions.transforms import _default_transform
-
-        rv = self.dist.owner.clone().default_output()
-        transform = _default_transform(rv.owner.op, rv)
-        return pm.modelcontext(None).register_rv(rv, name, default_transform=transform)
-
-    def __repr__(self):
-        return f"PyMC {self._op_name(self.dist)}"
-
-    def __eq__(self, other):
-        return self is other
-
-    def __hash__(self):
-        return id(self)
-
-
-_NAMES = {
+NAMES = {
     "half-normal": HalfNormal,
     "halfnormal": HalfNormal,
     "half_normal": HalfNormal,
@@ -390,42 +286,9 @@ def default_tau_scale(yi: np.ndarray, vi: np.ndarray) -> float:
     about 68 % of its mass below that value and is weakly informative on the scale
     of the data (in the spirit of rstanarm's autoscaling).
     """
-    from .frequentist import typical_variance
+    from hiermodels.meta.frequentist import typical_variance
 
     yi = np.asarray(yi, dtype=float)
     sd = float(np.std(yi, ddof=1)) if yi.size > 1 else 0.0
     s = math.sqrt(typical_variance(np.asarray(vi, dtype=float)))
     return max(sd, s)
-
-
-def resolve_tau_prior(spec, yi: np.ndarray, vi: np.ndarray) -> TauPrior:
-    """Turn the user's ``tau_prior`` into a :class:`TauPrior`.
-
-    ``spec`` may be a :class:`TauPrior`, a name (``"half-normal"`` (default),
-    ``"half-cauchy"``, ``"uniform"``, ``"gamma"``) whose scale comes from
-    :func:`default_tau_scale` (``s``): HalfNormal(s), HalfCauchy(s), Uniform(0, 10 s),
-    Gamma(2, rate = 1/s) (mode at s), or a scalar PyMC distribution.
-    """
-    if spec is None:
-        spec = "half-normal"
-    if isinstance(spec, TauPrior):
-        return spec
-    if isinstance(spec, str):
-        cls = _NAMES.get(spec.strip().lower())
-        if cls is None:
-            raise HiermodelsError(
-                f"Unknown tau prior {spec!r}. Use 'half-normal', 'half-cauchy', 'uniform', "
-                "'gamma', a prior object (hiermodels.meta.HalfNormal(0.5), turner_prior(...), "
-                "rhodes_prior(...)) or a PyMC distribution such as pm.Gamma.dist(2, 1)."
-            )
-        s = default_tau_scale(yi, vi)
-        if cls is Uniform:
-            return Uniform(10 * s)
-        if cls is Gamma:
-            return Gamma(2.0, 1.0 / s)
-        return cls(s)
-    if type(spec).__module__.startswith("pytensor"):
-        return PyMCPrior(spec)
-    raise HiermodelsError(
-        f"tau_prior must be a name, a hiermodels tau prior or a PyMC distribution, got {spec!r}."
-    )

@@ -1,0 +1,105 @@
+"""Unconstrained kernel draws -> the named posterior of the PyMC graph (vectorised)."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from hiermodels.model import names
+from hiermodels.model.names import coords_of
+
+
+def constrained(model, lay, theta: np.ndarray) -> dict:
+    """Named quantities for draws ``theta`` of shape (D, n_dim) (group effects excluded)."""
+    from hiermodels.backends.kernels.glmm_nb import factor_cholesky
+
+    d = model.design
+    D = theta.shape[0]
+    out = {}
+    if lay.P:
+        out["b"] = theta[:, lay.has_int : lay.has_int + lay.P]
+    if lay.has_int:
+        out["Intercept_c"] = theta[:, 0]
+        out["Intercept"] = theta[:, 0] - (out["b"] @ model._priors.xbar if lay.P else 0.0)
+    for f, g in enumerate(d.groups):
+        q = g.q
+        L = np.empty((D, q, q))
+        Lc = np.empty((D, q, q))
+        sd = np.empty((D, q))
+        for k in range(D):
+            L[k], Lc[k], sd[k] = factor_cholesky(
+                theta[k],
+                f,
+                lay.fq,
+                lay.flogsd,
+                lay.bfac,
+                lay.bstart,
+                lay.bsize,
+                lay.bcorr,
+                lay.bcpc,
+            )
+        out[names.sd(g)] = sd
+        out[f"L_{g.dim}"] = L
+        if any(g.correlated):
+            out[names.cor(g)] = Lc @ np.swapaxes(Lc, 1, 2)
+    if lay.aux_pos >= 0:
+        out[model.family.aux[0]] = np.exp(theta[:, lay.aux_pos])
+    return out
+
+
+def _exact_draws(flat, lay, sigma, L, data, g, rng):
+    """Exact draws of the group effects for every posterior draw (collapsed model).
+
+    Returns the draws (D, J, q) and the Rao-Blackwellised posterior mean of the group
+    effects, E[b_j | y] estimated by averaging the conditional means (J, q). One seed per
+    posterior draw keeps the draws reproducible under numba's parallel loop.
+    """
+    from hiermodels.backends.kernels.collapsed_nb import draw_group_effects
+
+    beta = np.ascontiguousarray(flat[:, : lay.has_int + lay.P])
+    seeds = rng.integers(0, 2**31 - 1, flat.shape[0])
+    out, cmean = draw_group_effects(
+        beta, sigma, np.ascontiguousarray(L), data["ZtZ"], data["ZtX"], data["Zty"], seeds
+    )
+    return out, cmean.mean(axis=0)
+
+
+def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
+    """Build the InferenceData: posterior with the graph's names + nutpie's sample_stats."""
+    import arviz as az
+
+    theta = raw.posterior["theta"].values  # (chain, draw, n_dim)
+    C, S = theta.shape[:2]
+    flat = theta.reshape(C * S, -1)
+    vals = constrained(model, lay, flat)
+    d = model.design
+    dims = {"b": ["coef"]}
+    rb_means = {}
+    for f, g in enumerate(d.groups):
+        L = vals.pop(f"L_{g.dim}")
+        if lay.collapsed:
+            r, rb_means[names.effects(g)] = _exact_draws(flat, lay, vals["sigma"], L, data, g, rng)
+        else:
+            z = flat[:, lay.fz[f] : lay.fz[f] + g.n_levels * g.q].reshape(C * S, g.n_levels, g.q)
+            r = z @ np.swapaxes(L, 1, 2)
+        vals[names.effects(g)] = r
+        dims[names.sd(g)] = [g.term_dim]
+        dims[names.cor(g)] = [g.term_dim, f"{g.term_dim}_bis"]
+        dims[names.effects(g)] = [g.dim, g.term_dim]
+    coords = {k: v for k, v in coords_of(d).items() if k != "obs"}
+    coords.update(chain=np.arange(C), draw=np.arange(S))
+    post = xr.Dataset(
+        {
+            k: (["chain", "draw", *dims.get(k, [])], v.reshape(C, S, *v.shape[1:]))
+            for k, v in vals.items()
+        },
+        coords=coords,
+    )
+    post.attrs["collapsed"] = int(lay.collapsed)
+    groups = {"posterior": post, "sample_stats": raw.sample_stats}
+    if rb_means:
+        rb_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}
+        groups["rao_blackwell"] = xr.Dataset(
+            {k: (dims[k], v) for k, v in rb_means.items()}, coords=rb_coords
+        )
+    return az.InferenceData(**groups)

@@ -1,0 +1,189 @@
+"""NUTS backends for a PyMC model: nutpie (default), PyMC (NUMBA mode) and numpyro.
+
+Measured on the 2-core reference machine (see ``benchmarks/RESULTS.md``): PyMC's
+default C backend is the slowest; nutpie and PyMC's NUMBA mode are several times
+faster. Every backend runs ``chains`` chains on both cores and returns an
+``arviz.InferenceData`` with the model's variable names and coordinates.
+
+Compiled nutpie models are cached in-process by a structural key, so refitting a
+model of the same structure with new data of the same shapes reuses the compiled
+function (``CompiledModel.with_data``) instead of recompiling.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections import OrderedDict
+
+from hiermodels.errors import SamplingError
+
+SAMPLERS = ("nutpie", "pymc", "numpyro")
+_COMPILED: OrderedDict = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def default_cores(chains: int) -> int:
+    """Use every core, never more than there are chains (PyMC's default is half)."""
+    return max(1, min(chains, os.cpu_count() or 1))
+
+
+def interactive() -> bool:
+    """True in a notebook/IPython session or when stderr is a terminal."""
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def check_settings(draws: int, tune: int, chains: int, sampler: str, target_accept: float) -> None:
+    """Raise a :class:`SamplingError` naming the bad setting."""
+    for name, val, low in (("draws", draws, 1), ("chains", chains, 1), ("tune", tune, 0)):
+        if not isinstance(val, int | float) or int(val) != val or val < low:
+            raise SamplingError(f"{name} must be an integer >= {low}, got {val!r}.")
+    if sampler not in SAMPLERS:
+        raise SamplingError(f"Unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}.")
+    if not 0 < target_accept < 1:
+        raise SamplingError(f"target_accept must be in (0, 1), got {target_accept!r}.")
+
+
+def new_seed() -> int:
+    """A fresh random seed, used when the user gives none (and recorded by the backends)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def nutpie_sample(compiled, *, draws, tune, chains, cores, seed, target_accept, progressbar):
+    """Validate the settings and run ``nutpie.sample`` on any compiled nutpie model.
+
+    The one place where user settings become nutpie's arguments, shared by the PyMC-graph,
+    Python-callback and native-kernel paths.
+    """
+    import nutpie
+
+    check_settings(draws, tune, chains, "nutpie", target_accept)
+    return nutpie.sample(
+        compiled,
+        draws=int(draws),
+        tune=int(tune),
+        chains=int(chains),
+        cores=default_cores(int(chains)) if cores is None else int(cores),
+        seed=new_seed() if seed is None else int(seed),
+        progress_bar=interactive() if progressbar is None else bool(progressbar),
+        target_accept=target_accept,
+        save_warmup=False,
+    )
+
+
+def sample_pymc(
+    pm_model,
+    *,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    cores: int | None = None,
+    seed: int | None = None,
+    sampler: str = "nutpie",
+    target_accept: float = 0.8,
+    progressbar: bool | None = None,
+    cache_key=None,
+    data: dict | None = None,
+):
+    """Sample a ``pm.Model`` with NUTS and return an ``arviz.InferenceData``.
+
+    Parameters
+    ----------
+    pm_model : pymc.Model
+    draws, tune, chains : int
+        Kept draws per chain, tuning steps per chain, number of chains.
+    cores : int, optional
+        Parallel chains; default all cores (at most ``chains``).
+    seed : int, optional
+        Same seed, same draws (on the same machine and backend).
+    sampler : {"nutpie", "pymc", "numpyro"}
+    target_accept : float
+        NUTS target acceptance; raise it (0.9-0.99) when there are divergences.
+    progressbar : bool, optional
+        Default: on in interactive use.
+    cache_key : hashable, optional
+        Structural key of the model: nutpie reuses a compiled model with the same key
+        and swaps in ``data`` (the values of the model's ``pm.Data`` containers).
+    data : dict, optional
+        Current values of the ``pm.Data`` containers (needed with ``cache_key``).
+    """
+    check_settings(draws, tune, chains, sampler, target_accept)
+    if sampler == "nutpie":
+        return nutpie_sample(
+            compiled_nutpie(pm_model, cache_key, data),
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            seed=seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+        )
+    draws, tune, chains = int(draws), int(tune), int(chains)
+    cores = default_cores(chains) if cores is None else int(cores)
+    progressbar = interactive() if progressbar is None else bool(progressbar)
+    import pymc as pm
+
+    kwargs = {}
+    if sampler == "pymc":
+        kwargs["compile_kwargs"] = {"mode": "NUMBA"}
+    else:
+        kwargs["nuts_sampler"] = "numpyro"
+        kwargs["nuts_sampler_kwargs"] = {"chain_method": "parallel"}
+    with pm_model, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*There were .* divergences.*")
+        warnings.filterwarnings("ignore", message=".*rhat statistic.*")
+        warnings.filterwarnings("ignore", message=".*effective sample size.*")
+        return pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+            **kwargs,
+        )
+
+
+def compiled_nutpie(pm_model, cache_key=None, data: dict | None = None):
+    """Return a nutpie compiled model, reusing an in-process compile when possible."""
+    import nutpie
+
+    if cache_key is not None and cache_key in _COMPILED:
+        _COMPILED.move_to_end(cache_key)
+        cm = _COMPILED[cache_key]
+        return cm.with_data(**data) if data else cm
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cm = nutpie.compile_pymc_model(pm_model, initial_points=_initial_points(pm_model))
+    if cache_key is not None:
+        _COMPILED[cache_key] = cm
+        while len(_COMPILED) > _CACHE_SIZE:
+            _COMPILED.popitem(last=False)
+    return cm
+
+
+def _initial_points(pm_model) -> dict:
+    """PyMC's initial point, in the random variables' space.
+
+    nutpie 0.16.8 compiles its own initial-point function with numba, whose random draws
+    fail on read-only arrays for some distributions (e.g. the ``sd_dist`` of
+    ``LKJCholeskyCov``: "cannot set WRITEABLE flag"). Handing it explicit starting values
+    avoids those draws; nutpie still jitters them.
+    """
+    import pytensor
+
+    ip = pm_model.initial_point()
+    outs = pm_model.replace_rvs_by_values(pm_model.free_RVs)
+    fn = pytensor.function(pm_model.value_vars, outs, on_unused_input="ignore")
+    vals = fn(**{v.name: ip[v.name] for v in pm_model.value_vars})
+    return {rv.name: v for rv, v in zip(pm_model.free_RVs, vals, strict=True)}

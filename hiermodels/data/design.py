@@ -1,0 +1,450 @@
+"""Formula + DataFrame -> the arrays a multilevel model needs.
+
+Population-level part: ``X`` (N x p) with column names (``Intercept`` first when
+present). Group-level part, per grouping factor: integer level ``codes`` (N,) and the
+per-term columns ``Z`` (N x q). The N x J indicator matrix is never formed, so memory
+is O(N q) whatever the number of levels J.
+
+The design remembers formulae's fitted transforms (category levels, centring means),
+so :meth:`Design.new_data` builds the same columns for new rows. No PyMC here.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from hiermodels.errors import DataError, FormulaError, HiermodelsWarning
+from hiermodels.spec.formula import (
+    ParsedFormula,
+    parse_formula,
+    referenced_names,
+    safe_environment,
+    suggest,
+)
+
+
+def safe_name(label: str) -> str:
+    """A label usable as a PyMC variable / netCDF dimension name (``a:b`` -> ``a__b``)."""
+    s = re.sub(r"[^0-9A-Za-z_]", "_", str(label).replace(":", "__"))
+    return "group_" if s == "group" else s
+
+
+@dataclass
+class GroupDesign:
+    """Design of one grouping factor (all its terms).
+
+    Attributes
+    ----------
+    name : str
+        The factor as written, e.g. ``"Subject"`` or ``"batch:cask"``.
+    levels : list of str
+        Level labels in code order.
+    codes : ndarray (N,)
+        Level index of each row.
+    terms : list of str
+        Term (column) names, e.g. ``["Intercept", "Days"]``.
+    Z : ndarray (N, q)
+        The group-level predictor columns.
+    blocks : list of tuple of int
+        Partition of the term indices into correlation blocks.
+    correlated : list of bool
+        Whether each block has a free correlation matrix (LKJ) or is diagonal.
+    parent : str or None
+        For nested factors (``a/b``), the enclosing factor.
+    """
+
+    name: str
+    levels: list[str]
+    codes: np.ndarray
+    terms: list[str]
+    Z: np.ndarray
+    blocks: list[tuple[int, ...]]
+    correlated: list[bool]
+    parent: str | None = None
+    exprs: list[str] = field(default_factory=list)
+
+    @property
+    def dim(self) -> str:
+        """Dimension name of the levels in the InferenceData."""
+        return safe_name(self.name)
+
+    @property
+    def term_dim(self) -> str:
+        return f"{self.dim}__term"
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def q(self) -> int:
+        return len(self.terms)
+
+    def counts(self) -> np.ndarray:
+        """Rows per level."""
+        return np.bincount(self.codes, minlength=self.n_levels)
+
+
+@dataclass
+class Design:
+    """Everything the model builder needs, as NumPy arrays."""
+
+    parsed: ParsedFormula
+    data: pd.DataFrame
+    y: np.ndarray
+    X: np.ndarray
+    fixed_names: list[str]
+    groups: list[GroupDesign]
+    trials: np.ndarray | None = None
+    offset: np.ndarray | None = None
+    response_levels: tuple | None = None
+    _dm: object = None
+    _group_dms: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def response(self) -> str:
+        return self.parsed.response
+
+    @property
+    def has_intercept(self) -> bool:
+        return bool(self.fixed_names) and self.fixed_names[0] == "Intercept"
+
+    def group(self, name: str) -> GroupDesign:
+        for g in self.groups:
+            if name in (g.name, g.dim):
+                return g
+        raise DataError(
+            f"No grouping factor {name!r} in this model; it has "
+            f"{[g.name for g in self.groups]}.{suggest(name, [g.name for g in self.groups])}"
+        )
+
+    def new_data(self, newdata: pd.DataFrame, allow_new_levels: bool = False) -> dict:
+        """Design arrays for new rows: X, offset, and per factor codes (-1 = new level) and Z."""
+        newdata = _as_frame(newdata)
+        _check_columns(self.parsed, newdata, response=False)
+        nd = _restore_categories(newdata, self.data)
+        X = np.asarray(np.asarray(self._dm.common.evaluate_new_data(nd)), dtype=float)
+        out = {"X": X, "offset": _offset(self.parsed, nd), "groups": {}}
+        for g in self.groups:
+            labels = factor_labels(nd, g.name)
+            lookup = {lev: i for i, lev in enumerate(g.levels)}
+            codes = np.array([lookup.get(lab, -1) for lab in labels], dtype=np.int64)
+            if not allow_new_levels and np.any(codes < 0):
+                bad = sorted(set(np.asarray(labels)[codes < 0]))[:5]
+                raise DataError(
+                    f"newdata has levels of {g.name!r} not seen in fitting: {bad}. Pass "
+                    "groups='new' to predict for new clusters drawn from the population, or "
+                    "groups='typical' for a cluster with zero deviation."
+                )
+            Z = np.column_stack(
+                [_eval_group_expr(expr, nd, self._group_dms[(g.name, expr)]) for expr in g.exprs]
+            )
+            out["groups"][g.name] = {"codes": codes, "Z": Z}
+        return out
+
+
+# --------------------------------------------------------------------------- helpers
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    try:
+        return pd.DataFrame(data)
+    except Exception as err:
+        raise DataError(
+            f"data must be a pandas DataFrame (or convertible), got {type(data)}."
+        ) from err
+
+
+def _used_columns(parsed: ParsedFormula, response: bool = True) -> list[str]:
+    pieces = [parsed.fixed, *parsed.offsets, *(g.expr for g in parsed.groups)]
+    if response:
+        pieces.append(parsed.response)
+        if parsed.trials:
+            pieces.append(parsed.trials)
+    names = set()
+    for p in pieces:
+        names |= referenced_names(p)
+    for g in parsed.groups:
+        names |= set(g.factor.split(":"))
+    return sorted(names)
+
+
+def _check_columns(parsed: ParsedFormula, data: pd.DataFrame, response: bool = True) -> list[str]:
+    cols = [str(c) for c in data.columns]
+    used = _used_columns(parsed, response)
+    for name in used:
+        if name not in cols:
+            raise DataError(
+                f"Column {name!r} used in the formula {parsed.formula!r} is not in the data."
+                f"{suggest(name, cols)} Available columns: {cols[:20]}."
+            )
+    return used
+
+
+def _restore_categories(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    new = new.copy()
+    for col in new.columns:
+        if col in old.columns and isinstance(old[col].dtype, pd.CategoricalDtype):
+            cats = old[col].cat.categories
+            vals = new[col].astype(str) if cats.dtype == object else new[col]
+            new[col] = pd.Categorical(vals, categories=cats)
+    return new
+
+
+def factor_labels(data: pd.DataFrame, factor: str) -> np.ndarray:
+    parts = [data[c].astype(str).to_numpy() for c in factor.split(":")]
+    out = parts[0]
+    for p in parts[1:]:
+        out = np.char.add(np.char.add(out.astype(str), ":"), p.astype(str))
+    return np.asarray(out, dtype=object)
+
+
+def _level_order(data: pd.DataFrame, factor: str) -> list[str]:
+    """Category order for single factors, sorted observed combinations for a:b."""
+    cols = factor.split(":")
+    if len(cols) == 1 and isinstance(data[cols[0]].dtype, pd.CategoricalDtype):
+        present = set(data[cols[0]].astype(str))
+        return [str(c) for c in data[cols[0]].cat.categories if str(c) in present]
+    labels = pd.unique(factor_labels(data, factor))
+    keys = []
+    for lab in labels:
+        parts = lab.split(":")
+        keys.append(tuple((0, float(p), "") if _is_number(p) else (1, 0.0, p) for p in parts))
+    return [lab for _, lab in sorted(zip(keys, labels, strict=True))]
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _eval_group_expr(expr: str, data: pd.DataFrame, dm) -> np.ndarray:
+    if dm is None:
+        return np.ones((len(data), 1))
+    return np.asarray(np.asarray(dm.evaluate_new_data(data)), dtype=float)
+
+
+def _eval_expr(expr: str, data: pd.DataFrame, what: str) -> np.ndarray:
+    """Evaluate a single-column expression (response, trials, offset) safely."""
+    from formulae import design_matrices
+
+    try:
+        dm = design_matrices(f"0 + {expr}", data, na_action="pass", env=safe_environment())
+        arr = np.asarray(np.asarray(dm.common), dtype=float)
+    except Exception as err:
+        raise FormulaError(f"Could not evaluate the {what} {expr!r}: {err}") from err
+    if arr.ndim != 2 or arr.shape[1] != 1:
+        raise FormulaError(
+            f"The {what} {expr!r} must be one numeric column (a factor gives several); "
+            "convert it to numbers first."
+        )
+    return arr[:, 0]
+
+
+def _offset(parsed: ParsedFormula, data: pd.DataFrame) -> np.ndarray | None:
+    if not parsed.offsets:
+        return None
+    total = np.zeros(len(data))
+    for expr in parsed.offsets:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            val = _eval_expr(expr, data, "offset")
+        if not np.all(np.isfinite(val)):
+            bad = int(np.sum(~np.isfinite(val)))
+            hint = " (log of a zero or negative exposure?)" if "log" in expr else ""
+            raise DataError(f"offset({expr}) is not finite in {bad} rows{hint}; fix those rows.")
+        total += val
+    return total
+
+
+def _response(parsed: ParsedFormula, data: pd.DataFrame) -> tuple[np.ndarray, tuple | None]:
+    name = parsed.response
+    if name in data.columns:
+        col = data[name]
+        if col.dtype == bool:
+            return col.to_numpy(dtype=float), (False, True)
+        if not pd.api.types.is_numeric_dtype(col):
+            levels = pd.unique(col.dropna())
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                levels = [c for c in col.cat.categories if c in set(levels)]
+            else:
+                levels = sorted(levels, key=str)
+            if len(levels) == 2:
+                return (col == levels[1]).to_numpy(dtype=float), tuple(levels)
+            raise DataError(
+                f"The response {name!r} is not numeric (dtype {col.dtype}, {len(levels)} distinct "
+                "values); convert it to numbers, or give a two-level column for a Bernoulli model."
+            )
+        return col.to_numpy(dtype=float), None
+    return _eval_expr(name, data, "response"), None
+
+
+# --------------------------------------------------------------------------- main entry
+def make_design(formula: str, data, dropna: bool = False) -> Design:
+    """Build the :class:`Design` of ``formula`` on ``data``.
+
+    Parameters
+    ----------
+    formula : str
+        lme4/brms formula (see :func:`hiermodels.spec.formula.parse_formula`).
+    data : pandas.DataFrame
+    dropna : bool
+        Drop rows with missing values in the used columns (with a warning giving the
+        count) instead of raising.
+
+    Raises
+    ------
+    DataError, FormulaError
+        Unknown columns, missing values, empty data, a one-level grouping factor, a
+        random slope that never varies within a group, collinear fixed effects.
+    """
+    from formulae import design_matrices
+
+    data = _as_frame(data)
+    parsed = parse_formula(formula, data.columns)
+    if len(data) == 0:
+        raise DataError("The data have no rows.")
+    used = _check_columns(parsed, data)
+    nan_rows = data[used].isna().any(axis=1)
+    if nan_rows.any():
+        bad_cols = [c for c in used if data[c].isna().any()]
+        if not dropna:
+            raise DataError(
+                f"Missing values (NaN) in column(s) {bad_cols}: {int(nan_rows.sum())} rows. "
+                "Remove or impute them, or pass dropna=True to drop those rows."
+            )
+        warnings.warn(
+            f"Dropped {int(nan_rows.sum())} of {len(data)} rows with missing values in {bad_cols}.",
+            HiermodelsWarning,
+            stacklevel=3,
+        )
+        data = data.loc[~nan_rows]
+        if len(data) == 0:
+            raise DataError("No rows are left after dropping missing values.")
+    data = data.reset_index(drop=True)
+
+    y, response_levels = _response(parsed, data)
+    trials = _eval_expr(parsed.trials, data, "trials()") if parsed.trials else None
+    env = safe_environment()
+    try:
+        dm = design_matrices(parsed.fixed, data, na_action="error", env=env)
+    except Exception as err:
+        raise FormulaError(f"Could not build the fixed effects {parsed.fixed!r}: {err}") from err
+    if dm.common is None:
+        X, names = np.zeros((len(data), 0)), []
+    else:
+        X = np.asarray(np.asarray(dm.common), dtype=float)
+        names = list(dm.common.as_dataframe().columns)
+    _check_rank(X, names)
+    groups, group_dms = _make_groups(parsed, data, env)
+    return Design(
+        parsed=parsed,
+        data=data,
+        y=y,
+        X=X,
+        fixed_names=names,
+        groups=groups,
+        trials=trials,
+        offset=_offset(parsed, data),
+        response_levels=response_levels,
+        _dm=dm,
+        _group_dms=group_dms,
+    )
+
+
+def _check_rank(X: np.ndarray, names: list[str]) -> None:
+    if X.shape[1] == 0:
+        return
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        # find a column that is a combination of the earlier ones
+        for k in range(1, X.shape[1] + 1):
+            if np.linalg.matrix_rank(X[:, :k]) < k:
+                raise DataError(
+                    f"The fixed-effect column {names[k - 1]!r} is a linear combination of "
+                    f"{names[: k - 1]} (collinear or constant); drop it from the formula."
+                )
+
+
+def _make_groups(parsed: ParsedFormula, data: pd.DataFrame, env):
+    from formulae import design_matrices
+
+    groups: dict[str, GroupDesign] = {}
+    dms = {}
+    for term in parsed.groups:
+        expr = term.expr
+        try:
+            dm = design_matrices(expr, data, na_action="error", env=env).common
+        except Exception as err:
+            raise FormulaError(f"Could not build the group term {term}: {err}") from err
+        if dm is None:
+            raise FormulaError(f"The group term {term} has no columns; use (1 | {term.factor}).")
+        Z = np.asarray(np.asarray(dm), dtype=float)
+        tnames = list(dm.as_dataframe().columns)
+        dms[(term.factor, expr)] = dm
+        g = groups.get(term.factor)
+        if g is None:
+            levels = _level_order(data, term.factor)
+            if len(levels) < 2:
+                raise DataError(
+                    f"The grouping factor {term.factor!r} has only {len(levels)} level; a "
+                    "group-level effect needs at least 2 (and estimates are poor below ~5). "
+                    "Drop the term or check the column."
+                )
+            lookup = {lev: i for i, lev in enumerate(levels)}
+            codes = np.array([lookup[x] for x in factor_labels(data, term.factor)], dtype=np.int64)
+            g = GroupDesign(
+                term.factor, levels, codes, [], np.zeros((len(data), 0)), [], [], term.parent
+            )
+            groups[term.factor] = g
+        dup = set(tnames) & set(g.terms)
+        if dup:
+            raise FormulaError(
+                f"Term(s) {sorted(dup)} appear in more than one group term for {term.factor!r}."
+            )
+        start = g.q
+        g.terms.extend(tnames)
+        g.exprs.append(expr)
+        g.Z = np.column_stack([g.Z, Z])
+        idx = tuple(range(start, start + len(tnames)))
+        if term.correlated and len(idx) > 1:
+            g.blocks.append(idx)
+            g.correlated.append(True)
+        else:
+            g.blocks.extend((i,) for i in idx)
+            g.correlated.extend(False for _ in idx)
+    for g in groups.values():
+        _check_slopes_vary(g)
+    return list(groups.values()), dms
+
+
+def _check_slopes_vary(g: GroupDesign) -> None:
+    """A random slope that is constant within every level duplicates the intercept."""
+    if "Intercept" not in g.terms:
+        return
+    counts = g.counts()
+    for k, term in enumerate(g.terms):
+        if term == "Intercept":
+            continue
+        z = g.Z[:, k]
+        s1 = np.bincount(g.codes, weights=z, minlength=g.n_levels)
+        s2 = np.bincount(g.codes, weights=z * z, minlength=g.n_levels)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = s2 / counts - (s1 / counts) ** 2
+        scale = max(float(np.var(z)), 1e-300)
+        if np.all(var[counts > 0] <= 1e-10 * scale):
+            raise DataError(
+                f"The random slope {term!r} does not vary within any level of {g.name!r} (it is a "
+                f"{g.name}-level predictor), so its slope cannot vary by {g.name}. Keep {term!r} "
+                f"as a fixed effect and drop it from the ( ... | {g.name}) term."
+            )

@@ -1,2 +1,0 @@
-def supports(model) -> bool:
-    return False

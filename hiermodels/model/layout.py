@@ -1,0 +1,85 @@
+"""Where each parameter lives in the unconstrained vector NUTS samples.
+
+One description of a model's parameters, built from the design, the resolved priors and
+the family, that the numba kernels and the posterior assembly both read:
+
+    theta = [Intercept_c?, b (P), per factor f: log sd_f (q_f), CPCs of each correlated
+             block, aux (log sigma / log phi)?, per factor f: z_f (J_f q_f, non-collapsed)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Layout:
+    """Where each parameter lives in the unconstrained vector."""
+
+    has_int: int
+    P: int
+    fq: np.ndarray
+    fJ: np.ndarray
+    flogsd: np.ndarray
+    fz: np.ndarray
+    bfac: np.ndarray
+    bstart: np.ndarray
+    bsize: np.ndarray
+    bcorr: np.ndarray
+    bcpc: np.ndarray
+    beta_eta: np.ndarray
+    aux_pos: int
+    n_dim: int
+    collapsed: bool
+
+
+def make_layout(model, collapsed: bool) -> Layout:
+    d = model.design
+    has_int = int(d.has_intercept)
+    P = len(d.fixed_names) - has_int
+    pos = has_int + P
+    fq, fJ, flogsd = [], [], []
+    bfac, bstart, bsize, bcorr, bcpc, beta_eta = [], [], [], [], [], []
+    for f, g in enumerate(d.groups):
+        fq.append(g.q)
+        fJ.append(g.n_levels)
+        flogsd.append(pos)
+        pos += g.q
+        for block, corr in zip(g.blocks, g.correlated, strict=True):
+            bfac.append(f)
+            bstart.append(block[0])
+            bsize.append(len(block))
+            bcorr.append(int(corr))
+            bcpc.append(pos)
+            beta_eta.append(model._priors.cor.get(g.name, 1.0))
+            if corr:
+                pos += len(block) * (len(block) - 1) // 2
+    aux_pos = -1
+    if model.family.aux:
+        aux_pos = pos
+        pos += 1
+    fz = []
+    for g in d.groups:
+        fz.append(pos)
+        if not collapsed:
+            pos += g.n_levels * g.q
+    i64 = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+    return Layout(
+        has_int,
+        P,
+        i64(fq),
+        i64(fJ),
+        i64(flogsd),
+        i64(fz),
+        i64(bfac),
+        i64(bstart),
+        i64(bsize),
+        i64(bcorr),
+        i64(bcpc),
+        np.asarray(beta_eta, dtype=float),
+        aux_pos,
+        pos,
+        collapsed,
+    )

@@ -1,0 +1,1 @@
+"""Layer 7 - files: a fit to one netCDF file and back (:mod:`.netcdf`)."""
