@@ -245,6 +245,10 @@ def main():
     ap.add_argument("--peers", nargs="*", default=["bambi", "pymc"])
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
+    if "bambi" in args.peers:  # the bambi peer needs the bench extra
+        from hiermodels.optional import require
+
+        require("bench", "benchmarks/run.py --peers bambi")
     draws = 500 if args.quick else 1000
     header = (
         f"{time.strftime('%Y-%m-%d')} · {machine()} · hiermodels {hm.__version__} · "

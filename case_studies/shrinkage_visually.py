@@ -15,9 +15,9 @@
 # # Shrinkage, visually: radon in Minnesota homes
 #
 # Radon is a radioactive gas that seeps from the soil into houses. The Minnesota survey
-# analysed by Gelman & Hill (2007, chapters 12-13) measured it in 919 homes in 85
-# counties. Some counties have over a hundred homes, some have one. How should we
-# estimate the radon level of each county?
+# analysed by Gelman & Hill (2007, chapters 12-13) measured it in homes across the
+# state's counties (the counts are printed below). Some counties have over a hundred
+# homes, some have one. How should we estimate the radon level of each county?
 #
 # * **Complete pooling** ignores the counties: one estimate for the whole state.
 #   Precise, but it pretends the counties are all alike.
@@ -92,13 +92,23 @@ print(
 #
 # Below, eight counties from the smallest to the largest. The dashed line is complete
 # pooling (the same for every county), the dotted line no pooling (the county's own
-# least-squares fit), the solid line partial pooling. In small counties the solid line
-# sits near the dashed one; in large counties it follows the county's own data.
+# least-squares fit), the solid line partial pooling. In large counties the solid line
+# follows the county's own data. In small counties it is pulled toward the *population*
+# line — the typical county, $\mu_\alpha + \beta\,\mathrm{floor}$ — which is not the
+# complete-pooling line: complete pooling averages homes, so the big counties dominate
+# it, while $\mu_\alpha$ is the centre of the distribution of counties. The two
+# intercepts are printed below the figure.
 
 # %%
 fit_a = fit("log_radon ~ floor + (1 | county)")
 print(fit_a)
 show(hm.plots.plot_pooling_lines(fit_a, "county", "floor"), "01_pooling_lines")
+centre = fit_a.shrinkage("county")
+print(
+    f"small counties shrink toward the population intercept mu_alpha = "
+    f"{centre['population'].iloc[0]:.3f}, not toward the complete-pooling intercept "
+    f"{centre['complete_pool'].iloc[0]:.3f}"
+)
 
 # %% [markdown]
 # ## Shrinkage against county size
@@ -119,10 +129,16 @@ show(hm.plots.plot_shrinkage_by_size(fit_a, "county"), "02_shrinkage_by_size")
 by_size = shrink.groupby(pd.cut(shrink["n"], [0, 2, 5, 10, 25, 200]), observed=True)
 print(by_size["pooling"].agg(["count", "mean"]).rename(columns={"mean": "mean pooling"}))
 print(shrink.sort_values("n")[["n", "no_pool", "mean", "pooling"]].head(6))
+one_home = shrink.loc[shrink["n"] == 1, "pooling"]
+big_two = shrink.sort_values("n").tail(2)
+print(
+    f"\n{one_home.size} counties with one home: mean pooling factor {one_home.mean():.2f}; "
+    + "; ".join(f"{k} ({r['n']:.0f} homes): {r['pooling']:.3f}" for k, r in big_two.iterrows())
+)
 
 # %% [markdown]
-# A county with one home is pooled most of the way to the state average; the two
-# largest counties (St Louis and Hennepin, over 100 homes each) barely move.
+# A county with one home is pooled most of the way toward the population mean (the
+# pooling factors printed above); the two largest counties barely move.
 #
 # ## Two dimensions: varying intercepts and slopes
 #
@@ -152,10 +168,13 @@ show(hm.plots.plot_shrinkage_2d(fit_ab, "county", label_top=4), "03_shrinkage_2d
 # %%
 print(fit_a.icc())
 show(hm.plots.plot_variance_decomposition(fit_a), "04_variance_decomposition")
+icc_a = fit_a.icc().loc["ICC adjusted", "mean"]
+print(f"between counties: {icc_a:.2f} of the variance (about 1 in {1 / icc_a:.0f})")
 
 # %% [markdown]
-# Only about a sixth of the variance in log radon lies between counties — most of it is
-# between homes — yet that share is enough to make the county estimates matter.
+# Only a small share of the variance in log radon lies between counties (printed above)
+# — most of it is between homes — yet that share is enough to make the county estimates
+# matter.
 # A county-level predictor explains part of it: adding the county's log soil uranium
 # (Gelman & Hill, section 12.6) shrinks the between-county SD and the ICC, so counties
 # are pooled toward a uranium-specific line instead of one state average.
@@ -181,7 +200,8 @@ print(compare)
 # ## What does a new county look like?
 #
 # The model also describes counties it has not seen. For a basement measurement we
-# compare the expected log radon of Hennepin (105 homes), of Wilkin (1 home), of a
+# compare the expected log radon of Hennepin (one of the two largest counties), of Wilkin (one
+# home), of a
 # *typical* county (county effect at zero) and of a *new* county drawn from the
 # population of counties; and, last, a single new home in a new county, which adds the
 # home-to-home variation.
@@ -195,8 +215,8 @@ new = fit_a.predict(new_row, groups="new", seed=SEED).summary()
 home = fit_a.predict(new_row, groups="new", kind="response", seed=SEED).summary()
 table = pd.concat([known, typical, new, home], ignore_index=True)
 table.index = [
-    "Hennepin (105 homes)",
-    "Wilkin (1 home)",
+    f"Hennepin ({homes['HENNEPIN']} homes)",
+    f"Wilkin ({homes['WILKIN']} home{'s' if homes['WILKIN'] != 1 else ''})",
     "typical county",
     "new county",
     "a home in a new county",
@@ -216,8 +236,8 @@ show(fig, "05_new_county")
 # The new county's interval is much wider than the typical county's: it carries the
 # between-county spread $\tau$, which the typical county (whose effect is fixed at
 # zero) does not. Wilkin, with one home, is almost a new county: its single
-# measurement pulls it only part of the way from the state average toward its own
-# value and narrows its interval only a little, while Hennepin's 105 homes pin its
+# measurement pulls it only part of the way from the population mean toward its own
+# value and narrows its interval only a little, while Hennepin's many homes pin its
 # level down. A single new home adds the within-county variation $\sigma$ on top.
 #
 # **Reference.** Gelman, A. and Hill, J. (2007). *Data Analysis Using Regression and

@@ -19,11 +19,23 @@ _LAZY = {
     "Fit": ("hiermodels.api.fit", "Fit"),
     "Prior": ("hiermodels.spec.prior", "Prior"),
     "load": ("hiermodels.api.load", "load"),
-    "compare": ("hiermodels.derive.checks", "compare"),
+    "compare": ("hiermodels.api.compare", "compare"),
     "MetaAnalysis": ("hiermodels.meta", "MetaAnalysis"),
     "effect_sizes": ("hiermodels.meta", "effect_sizes"),
     "datasets": ("hiermodels.data.datasets", None),
     "plots": ("hiermodels.present.plots", None),
+    "study": ("hiermodels.studies", "study"),
+    "sbc": ("hiermodels.studies", "sbc"),
+    "StudySpec": ("hiermodels.studies", "StudySpec"),
+    # teaching calls that need no fit (issue 14)
+    "anova_components": ("hiermodels.derive.anova", "anova_components"),
+    "design_effect_summary": ("hiermodels.derive.design_effect", "design_effect_summary"),
+    "ml_fit": ("hiermodels.derive.ml_glmm", "ml_fit"),
+    # longitudinal residual structures (issue 13)
+    "compare_residual_structures": (
+        "hiermodels.api.residual_compare",
+        "compare_residual_structures",
+    ),
 }
 
 __all__ = [

@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     f.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     f.add_argument("--no-report", action="store_true", help="skip report.html")
+    f.add_argument(
+        "--allow-data-outside",
+        action="store_true",
+        help="let the spec read a CSV outside its own folder (an absolute path or '..'); "
+        "off by default, so a downloaded spec cannot read your files",
+    )
     r = sub.add_parser(
         "report",
         help="re-render the HTML report of a saved fit",
@@ -82,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         help="list the bundled datasets with their citations",
         description="List the bundled datasets (usable as data = NAME in a spec).",
     )
+    from hiermodels.studies.command import add_parser as add_study_parser
+
+    add_study_parser(sub, EPILOG)
     return p
 
 
@@ -92,10 +101,24 @@ def _version() -> str:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"hiermodels: warning: {message}", file=sys.stderr)
+    # on a terminal, first clear a status line (sampling, report) that may be showing
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(f"{clear}hiermodels: warning: {message}", file=sys.stderr)
 
 
-def _write_tables(fit, out: Path) -> list[str]:
+#: Every file ``hiermodels fit`` writes; a run replaces the whole set (none left stale).
+OUTPUTS = (
+    "summary.csv",
+    "fixed_effects.csv",
+    "varcorr.csv",
+    "study_effects.csv",
+    "prediction_interval.csv",
+    "fit.nc",
+    "report.html",
+)
+
+
+def _write_tables(fit, out: Path, staged) -> list[str]:
     if hasattr(fit, "study_effects"):  # meta-analysis
         tables = {"summary": fit.summary(), "study_effects": fit.study_effects()}
         if fit.spec.tau_prior is not None:
@@ -107,28 +130,50 @@ def _write_tables(fit, out: Path) -> list[str]:
             "varcorr": fit.varcorr(),
         }
     for name, tab in tables.items():
-        tab.to_csv(out / f"{name}.csv")
+        staged.write(out / f"{name}.csv", tab.to_csv)
     return [f"{name}.csv" for name in tables]
 
 
 def _cmd_fit(args) -> int:
+    from hiermodels.persist.atomic import FolderLock, StagedFiles, check_output_folder
     from hiermodels.specfile import fit_spec
 
     out = Path(args.out) if args.out else Path("out") / Path(args.spec).stem
-    if out.exists() and not out.is_dir():
-        raise HiermodelsError(f"--out {out} exists and is not a folder.")
+    check_output_folder(out)  # before sampling: a bad --out must not cost a fit
     overrides = {k: getattr(args, k) for k in ("draws", "tune", "chains", "seed", "sampler")}
-    fit = fit_spec(args.spec, overrides=overrides, progressbar=False if args.no_progress else None)
-    out.mkdir(parents=True, exist_ok=True)
-    print(repr(fit))
-    written = _write_tables(fit, out)
-    fit.save(out / "fit.nc")
-    written.append("fit.nc")
-    if not args.no_report:
-        fit.report(out / "report.html")
-        written.append("report.html")
+    with FolderLock(out):  # one run per output folder
+        fit = fit_spec(
+            args.spec,
+            overrides=overrides,
+            progressbar=False if args.no_progress else None,
+            allow_data_outside=args.allow_data_outside,
+        )
+        print()  # a blank line between the progress line and the summary
+        print(repr(fit))
+        # all files appear together after every one was written, or none does
+        with StagedFiles() as staged:
+            written = _write_tables(fit, out, staged)
+            staged.write(out / "fit.nc", fit.save)
+            written.append("fit.nc")
+            if not args.no_report:
+                _with_status("report.html", staged.write, out / "report.html", fit.report)
+                written.append("report.html")
+        for stale in set(OUTPUTS) - set(written):  # an older run's files do not belong
+            (out / stale).unlink(missing_ok=True)
     print(f"\nWrote {', '.join(written)} into {out}/")
     return 0
+
+
+def _with_status(name: str, write, *args, **kw):
+    """Run ``write(*args, **kw)`` (which writes a report) with a status line on stderr."""
+    from hiermodels.present.report.html import report_progress
+    from hiermodels.present.report.status import ReportStatus
+
+    status = ReportStatus(name)
+    with report_progress(status):
+        result = write(*args, **kw)
+    status.done()
+    return result
 
 
 def _cmd_report(args) -> int:
@@ -139,7 +184,7 @@ def _cmd_report(args) -> int:
         path = path / "fit.nc"
     fit = load(path)
     out = Path(args.out) if args.out else path.with_name("report.html")
-    fit.report(out, title=args.title)
+    _with_status(out.name, fit.report, out, title=args.title)
     print(f"Wrote {out}")
     return 0
 
@@ -163,6 +208,12 @@ def _cmd_warmup(args) -> int:
     return 0
 
 
+def _cmd_study(args) -> int:
+    from hiermodels.studies.command import cmd_study
+
+    return cmd_study(args)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``hiermodels`` console script; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -174,6 +225,7 @@ def main(argv=None) -> int:
         "report": _cmd_report,
         "datasets": _cmd_datasets,
         "warmup": _cmd_warmup,
+        "study": _cmd_study,
     }
     try:
         with warnings.catch_warnings():

@@ -27,7 +27,7 @@ def set_options(*, prob: float | None = None) -> None:
     from hiermodels.errors import HiermodelsError
 
     if prob is not None:
-        if not 0 < prob < 1:
+        if isinstance(prob, bool) or not isinstance(prob, int | float) or not 0 < prob < 1:
             raise HiermodelsError(f"prob must be between 0 and 1, got {prob!r}.")
         _OPTIONS["prob"] = float(prob)
 
@@ -49,6 +49,6 @@ def resolve_prob(prob: float | None) -> float:
 
     if prob is None:
         return _OPTIONS["prob"]
-    if not 0 < prob < 1:
-        raise HiermodelsError(f"prob must be between 0 and 1, got {prob!r}.")
+    if isinstance(prob, bool) or not isinstance(prob, int | float) or not 0 < prob < 1:
+        raise HiermodelsError(f"prob must be a number between 0 and 1, e.g. 0.9, got {prob!r}.")
     return float(prob)

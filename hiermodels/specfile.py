@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from hiermodels.errors import SpecError
+from hiermodels.spec.data_path import resolve_data_path
 from hiermodels.spec.formula import suggest
 
 #: The keys each section may hold, with their types.
@@ -46,6 +47,8 @@ _MODEL = {
     "link": str,
     "parameterization": str,
     "dropna": bool,
+    "residual": str,  # Gaussian residual structure, e.g. "ar1(time | unit)" (issue 13)
+    "sigma": str,  # varIdent factor, e.g. "~ 0 + C(age)"
     "title": str,
     "description": str,
 }
@@ -217,18 +220,22 @@ def load_spec(path) -> Spec:
     return Spec(path, kind, raw[kind], raw.get("priors", {}), raw.get("fit", {}))
 
 
-def load_data(ref: str, base: Path) -> pd.DataFrame:
-    """A bundled dataset by name, or a CSV file relative to the spec's folder."""
+def load_data(ref: str, base: Path, allow_outside: bool = False) -> pd.DataFrame:
+    """A bundled dataset by name, or a CSV file relative to the spec's folder.
+
+    A CSV must lie in the spec's folder or below it unless ``allow_outside`` (the CLI's
+    ``--allow-data-outside``); see :mod:`hiermodels.spec.data_path`.
+    """
     from hiermodels.data import datasets
 
     if ref in datasets.names():
         return datasets.load(ref)
-    csv = (Path(base) / ref).resolve()
-    if not csv.is_file():
+    if not str(ref).lower().endswith(".csv") and "/" not in str(ref) and "\\" not in str(ref):
         raise SpecError(
-            f"data = {ref!r} is neither a bundled dataset ({', '.join(datasets.names())}) "
-            f"nor an existing CSV file (looked for {csv})."
+            f"data = {ref!r} is neither a bundled dataset{suggest(ref, datasets.names())} "
+            f"({', '.join(datasets.names())}) nor a CSV file (name it with .csv)."
         )
+    csv = resolve_data_path(ref, base, allow_outside=allow_outside, names=datasets.names())
     try:
         return pd.read_csv(csv)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
@@ -272,10 +279,10 @@ def parse_tau_prior(text: str):
     return cls(*nums)
 
 
-def build(spec: Spec):
+def build(spec: Spec, allow_data_outside: bool = False):
     """The :class:`~hiermodels.Model` or :class:`~hiermodels.MetaAnalysis` a spec describes."""
     s = spec.section
-    data = load_data(s["data"], spec.path.parent)
+    data = load_data(s["data"], spec.path.parent, allow_outside=allow_data_outside)
     if spec.kind == "meta":
         from hiermodels.meta import MetaAnalysis
 
@@ -300,6 +307,8 @@ def build(spec: Spec):
         priors=spec.priors or None,
         parameterization=s.get("parameterization", "auto"),
         dropna=s.get("dropna", False),
+        residual=s.get("residual"),
+        sigma=s.get("sigma"),
     )
 
 
@@ -317,7 +326,12 @@ def _settings(spec: Spec, overrides: dict | None) -> dict:
     return kwargs
 
 
-def fit_spec(path, overrides: dict | None = None, progressbar: bool | None = None):
+def fit_spec(
+    path,
+    overrides: dict | None = None,
+    progressbar: bool | None = None,
+    allow_data_outside: bool = False,
+):
     """Build and fit the analysis a spec describes.
 
     Parameters
@@ -328,6 +342,8 @@ def fit_spec(path, overrides: dict | None = None, progressbar: bool | None = Non
         ``sampler``, ``target_accept``); ``None`` values are ignored.
     progressbar : bool, optional
         Default: on in interactive use.
+    allow_data_outside : bool
+        Let ``data`` name a CSV outside the spec's folder (absolute or with ``..``).
 
     Returns
     -------
@@ -337,7 +353,7 @@ def fit_spec(path, overrides: dict | None = None, progressbar: bool | None = Non
     """
     spec = load_spec(path)
     settings = _settings(spec, overrides)
-    analysis = build(spec)
+    analysis = build(spec, allow_data_outside=allow_data_outside)
     fit = analysis.fit(progressbar=progressbar, **settings)
     fit.idata.posterior.attrs["hiermodels_report"] = json.dumps(spec.report_info())
     return fit

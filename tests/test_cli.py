@@ -82,14 +82,17 @@ def test_report_of_a_file_that_is_not_a_fit(tmp_path, capsys):
     _one_line_error(capsys, "not a netCDF file written by hiermodels")
 
 
-def test_spec_formula_cannot_run_code(tmp_path, capsys):
+def test_spec_formula_cannot_run_code(tmp_path, capsys, monkeypatch):
+    # pwn() writes a file and is reachable where formulae evaluates terms (the design
+    # module's namespace), so only the safety gate stops it (see test_formula.py)
+    import hiermodels.data.design as design
+
     target = tmp_path / "pwned"
-    body = (
-        f"[model]\nformula = \"Reaction ~ Days + os.system('touch {target}')\"\n"
-        'data = "sleepstudy"\n'
-    )
-    assert main(["fit", _spec(tmp_path, body)]) == 2
-    assert "not allowed" in capsys.readouterr().err
+    monkeypatch.setattr(design, "pwn", lambda x: target.write_text("ran") and x, raising=False)
+    body = '[model]\nformula = "Reaction ~ Days + pwn(Days)"\ndata = "sleepstudy"\n'
+    assert main(["fit", str(_spec(tmp_path, body)), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "not allowed" in err and "pwn" in err
     assert not target.exists()
 
 

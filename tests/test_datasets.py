@@ -27,6 +27,9 @@ ROWS = {
     "salamanders": 644,
     "pastes": 60,
     "penicillin": 144,
+    "ovary": 308,
+    "bodyweight": 176,
+    "orthodont": 108,
 }
 
 N_LEVELS = [
@@ -49,6 +52,11 @@ N_LEVELS = [
     ("salamanders", "mined", 2),
     ("salamanders", "spp", 7),
     ("eight_schools", "school", 8),
+    ("ovary", "Mare", 11),
+    ("bodyweight", "Rat", 16),
+    ("bodyweight", "Diet", 3),
+    ("orthodont", "Subject", 27),
+    ("orthodont", "Sex", 2),
 ]
 
 NOT_CATEGORICAL = [

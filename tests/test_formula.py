@@ -71,6 +71,43 @@ def test_code_in_formula_is_refused_and_never_runs(tmp_path, term):
     assert not Path(target).exists()
 
 
+def _live_payload(tmp_path, monkeypatch, modules):
+    """A function that writes a file, put where formulae would find it without the gate:
+    the namespace of the module that builds the design matrices (formulae's default
+    environment is its caller's frame)."""
+    target = tmp_path / "pwned"
+
+    def pwn(x):
+        target.write_text("code ran")
+        return x
+
+    for mod in modules:
+        monkeypatch.setattr(mod, "pwn", pwn, raising=False)
+    return target
+
+
+def test_payload_is_live_so_the_gate_is_what_stops_it(tmp_path, monkeypatch):
+    """Without the safety gate and the restricted namespace, pwn(x) would run: the same
+    call through formulae with the design module's namespace writes the file."""
+    import formulae
+    from formulae.environment import Environment
+
+    import hiermodels.data.design as design
+
+    target = _live_payload(tmp_path, monkeypatch, [design])
+    df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [1.0, 2.0, 3.0, 5.0]})
+    formulae.design_matrices("0 + pwn(x)", df, env=Environment([vars(design)]))
+    assert target.exists()  # the payload works when nothing stops it
+    target.unlink()
+    with pytest.raises(FormulaError, match=r"pwn"):
+        hm.Model("y ~ x + pwn(x)", df)
+    with pytest.raises(FormulaError, match=r"pwn"):
+        hm.Model("y ~ x + (pwn(x) | g)", df.assign(g=["a", "a", "b", "b"]))
+    with pytest.raises(FormulaError, match=r"pwn"):
+        hm.Model("y ~ x + offset(pwn(x))", df)
+    assert not target.exists()
+
+
 def test_whitelisted_functions_work():
     df = pd.DataFrame(
         {"y": [1.0, 2.0, 3.5, 4.0, 6.0, 7.0], "x": [1.0, 2, 3, 4, 5, 7], "g": list("aabbcc")}

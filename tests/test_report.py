@@ -69,7 +69,7 @@ def _self_contained(html: str) -> None:
 
 
 def test_report_has_every_section(sleep_report):
-    path, seconds = sleep_report
+    path, _ = sleep_report  # no wall-clock bound: timings belong in benchmarks/
     html = path.read_text()
     _self_contained(html)
     for heading in (
@@ -90,7 +90,6 @@ def test_report_has_every_section(sleep_report):
     assert html.count('src="data:image/png;base64,') >= 10
     assert "sd(Subject, Days)" in html and "Belenky et al. (2003)" in html
     assert 'name="viewport"' in html and "max-width:100%" in html and "overflow-x:auto" in html
-    assert seconds < 30  # measured: ~4 s here
 
 
 def test_report_title_and_no_groups(sleep, tmp_path):
@@ -138,7 +137,7 @@ def test_meta_report(schools_fit, tmp_path):
     ):
         assert f">{heading}</h2>" in html, heading
     assert "could not be computed" not in html and "REML" in html
-    assert html.count('src="data:image/png;base64,') == 4  # forest, funnel, tau, trace
+    assert html.count("<figure") == 4  # forest, funnel, tau, trace (2 panels: also split)
 
 
 def test_common_effect_meta_report_skips_heterogeneity(tmp_path):
@@ -226,3 +225,97 @@ def test_report_renders_in_chromium(sleep_report, tmp_path, width):
     assert stats["std"] > 0.05, stats
     assert stats["colours"] > 200, stats
     assert 0.002 < stats["dark"] < 0.5, stats
+
+
+# --------------------------------------------------------------------------- layout (issue 18)
+#: Measures the report inside an iframe of the given width (a real viewport of that width;
+#: headless Chromium's own window is at least 500 px wide) and writes the result as JSON.
+_MEASURE = """<script>addEventListener('load',function(){var f=document.getElementById('f'),
+d=f.contentDocument,out={vw:d.documentElement.clientWidth,sw:d.documentElement.scrollWidth,
+imgs:[],boxes:[]};d.querySelectorAll('img').forEach(function(i){var r=i.getBoundingClientRect(),
+g=i.closest('figure'),b=g.getBoundingClientRect(),s=getComputedStyle(g).overflowX;
+out.imgs.push({w:r.width,r:r.right,l:r.left,nw:i.naturalWidth,dpi:+i.dataset.dpi,
+cls:i.className,fl:b.left,fr:b.right,scrolls:(s=='auto'||s=='scroll'),
+panel:!!i.closest('.panels')});});
+d.querySelectorAll('.tbl').forEach(function(t){var r=t.getBoundingClientRect();
+out.boxes.push({l:r.left,r:r.right});});var p=document.createElement('pre');p.id='out';
+p.textContent=JSON.stringify(out);document.body.appendChild(p);});</script>"""
+
+
+def _layout(html_path, width, tmp_path) -> dict:
+    import html as h
+    import json
+
+    host = tmp_path / f"host_{width}.html"
+    host.write_text(
+        f'<!DOCTYPE html><html><body style="margin:0"><iframe id="f" style="width:{width}px;'
+        f'height:3000px;border:0" srcdoc="{h.escape(html_path.read_text())}"></iframe>'
+        f"{_MEASURE}</body></html>"
+    )
+    cmd = [
+        _chromium(),
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={tmp_path / f'profile_{width}'}",
+        "--window-size=1400,3000",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        host.resolve().as_uri(),
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=180).stdout
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found, dom[-2000:]
+    return json.loads(h.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_figures_fit_the_viewport_and_stay_legible(sleep_report, tmp_path, width):
+    from hiermodels.present.report.panels import MIN_SCALE
+
+    d = _layout(sleep_report[0], width, tmp_path)
+    assert d["vw"] == width
+    assert d["sw"] <= d["vw"], "the page itself scrolls sideways"
+    shown = [i for i in d["imgs"] if i["w"] > 0]
+    assert len(shown) >= 8
+    for img in shown:
+        assert img["fl"] >= 0 and img["fr"] <= d["vw"] + 0.5, img  # every figure box fits
+        if img["r"] > d["vw"] + 0.5:  # a wide image only inside its own scrolling box
+            assert width < 600 and img["scrolls"], img
+        scale = img["w"] / img["nw"]
+        # screen pixels per point of figure text: >= 0.52 x 100/72 = 0.72 (10 pt -> 7.2 px)
+        assert scale * img["dpi"] / 72 >= MIN_SCALE * 100 / 72 - 0.01, img
+    for box in d["boxes"]:  # wide tables scroll inside their own box
+        assert box["l"] >= 0 and box["r"] <= d["vw"] + 0.5, box
+    whole = [i for i in d["imgs"] if i["cls"] == "whole"]
+    assert whole, "no multi-panel figure was split"
+    if width < 600:  # the panels replace each multi-panel figure on a phone
+        assert all(i["w"] == 0 for i in whole)
+        assert sum(i["panel"] for i in shown) > len(whole)
+    else:
+        assert all(i["w"] > 0 for i in whole) and not any(i["panel"] for i in shown)
+        assert all(i["r"] <= d["vw"] + 0.5 for i in shown)
+
+
+def test_report_claims_match_the_data(sleep_fit, sleep_report):
+    from html import escape
+
+    from hiermodels.derive.shrink_moves import moves
+    from hiermodels.present.report.failed_checks import ppc_failures, residual_failures
+
+    html = sleep_report[0].read_text()
+    m = moves(sleep_fit.shrinkage("Subject"))
+    claim = "every level moves toward the population mean"
+    if m["crossed"] or m["away"]:
+        assert claim not in html
+        for lev in (m["crossed"] + m["away"])[:4]:
+            assert lev in html
+        assert f"{len(m['toward'])} of {m['n']} Subject levels move toward" in html
+    else:
+        assert f"all {m['n']} Subject levels move toward the population mean" in html
+    # the report's simulations use seed 1: the same failures, each with its advice
+    fails = {
+        **residual_failures(sleep_fit.residuals(seed=1).tests()),
+        **ppc_failures(sleep_fit.ppc(seed=1)),
+    }
+    for advice in fails.values():
+        assert escape(advice) in html
+    assert html.count('<tr class="fail">') >= len([k for k in fails if k != "_levels"])

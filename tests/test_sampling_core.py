@@ -1,7 +1,7 @@
 """Statistical tests that sample (small draws, fixed seeds).
 
 Tolerances: reference values from lme4 (Bates et al. 2015, JSS 67(1); `lmer` REML on
-`sleepstudy`) are facts; agreement between two samplers is judged against their combined
+`sleepstudy`; radon from tests/reference_values.py) are facts; agreement between two samplers is judged against their combined
 Monte Carlo standard error (mcse = sd / sqrt(ess_bulk)); recovery of simulated truth is
 judged against the posterior SD.
 """
@@ -40,7 +40,10 @@ def test_sleepstudy_matches_lme4(sleep_fit):
     d = sleep_fit.diagnostics()
     assert d["divergences"] == 0
     assert d["max_rhat"] <= 1.01
-    assert d["verdict"] == "ok" and d["warnings"] == []
+    # the sampler is clean; the verdict may still say "check" for the model itself (its
+    # residual checks, issue 15), never because of the sampling
+    assert [w for w in d["warnings"] if not w.startswith("Model check")] == []
+    assert d["verdict"] == ("check" if d["warnings"] else "ok")
     assert sleep_fit.sampler == "hiermodels" and sleep_fit.model.collapsed
 
 
@@ -54,8 +57,21 @@ def test_collapsed_equals_noncentred(sleep, sleep_fit):
     # group effects drawn exactly after sampling agree with the sampled ones
     ga = sleep_fit.group_effects("Subject")
     gb = nc.group_effects("Subject")
-    zg = (ga["mean"] - gb["mean"]).abs() / np.sqrt(ga["sd"] ** 2 / 2000 + gb["sd"] ** 2 / 1000)
+    se = np.sqrt(_effect_mcse(sleep_fit, ga.index) ** 2 + _effect_mcse(nc, gb.index) ** 2)
+    zg = (ga["mean"] - gb["mean"]).abs() / se
     assert (zg < 4.5).all()
+
+
+def _effect_mcse(fit, index):
+    """Measured Monte Carlo SE of each group effect's mean (ArviZ, ESS-based)."""
+    import arviz as az
+
+    from hiermodels.model import names
+
+    g = fit.design.group("Subject")
+    var = names.effects(g)
+    mcse = az.mcse(fit.posterior[[var]], method="mean")[var].to_series()
+    return mcse.reindex(index).to_numpy()
 
 
 def test_kernel_equals_pymc_graph_with_nutpie(sleep, sleep_fit):
@@ -68,22 +84,22 @@ def test_kernel_equals_pymc_graph_with_nutpie(sleep, sleep_fit):
     assert (z < 4).all(), z
 
 
-def test_radon_matches_reml(radon):
-    import statsmodels.formula.api as smf
+def test_radon_matches_lme4(radon):
+    """Published lme4 numbers (tests/reference_values.py: RADON_LMER, lme4 1.1-31, R 4.2.2,
+    lmer(log_radon ~ floor + (1 + floor | county), REML)), not another Python fit."""
+    from reference_values import RADON_LMER as ref
 
     fit = hm.Model("log_radon ~ floor + (1 + floor | county)", radon).fit(seed=5, progressbar=False)
-    reml = smf.mixedlm("log_radon ~ floor", radon, groups=radon["county"], re_formula="~floor").fit(
-        reml=True
-    )
     fe = fit.fixed_effects()
-    for term, ref in zip(["Intercept", "floor"], reml.fe_params, strict=True):
-        assert abs(fe.loc[term, "mean"] - ref) < 0.5 * fe.loc[term, "sd"], term
+    for term, lme4 in (("Intercept", "(Intercept)"), ("floor", "floor")):
+        assert abs(fe.loc[term, "mean"] - ref["fixef"][lme4]) < 0.5 * fe.loc[term, "sd"], term
     vc = fit.varcorr()
-    assert vc.loc["sigma", "lower"] < np.sqrt(reml.scale) < vc.loc["sigma", "upper"]
-    sd_int = np.sqrt(reml.cov_re.iloc[0, 0])
-    assert (
-        vc.loc["sd(county, Intercept)", "lower"] < sd_int < vc.loc["sd(county, Intercept)", "upper"]
-    )
+    for label, key in (
+        ("sigma", "sigma"),
+        ("sd(county, Intercept)", "sd_county_(Intercept)"),
+        ("sd(county, floor)", "sd_county_floor"),
+    ):
+        assert vc.loc[label, "lower"] < ref[key] < vc.loc[label, "upper"], label
     assert fit.diagnostics()["divergences"] == 0
 
 

@@ -4,10 +4,11 @@ Reference values (each must lie inside the posterior interval of the small-draw 
 
 - sleepstudy, pastes, penicillin, dyestuff2: lme4 REML (Bates et al. 2015, JSS 67(1);
   Bates 2010, *lme4: Mixed-effects modeling with R*, ch. 1-2);
-- radon, radon_uranium: REML on the bundled data (statsmodels MixedLM, as
-  ``fit.compare_reml()`` reports it);
+- radon: lme4 1.1-31 REML (tests/reference_values.py, RADON_LMER); radon_uranium: lme4
+  1.1-31 REML on the same bundled data (tests/reference_values.py, RADON_URANIUM_LMER);
 - cbpp: lme4 ``glmer`` Laplace (see tests/test_glmm.py);
-- epil: adaptive Gauss-Hermite maximum likelihood (tests/mlglmm.py);
+- epil: lme4 1.1-31 ``glmer`` (adaptive Gauss-Hermite, nAGQ = 25) and ``glmer.nb``
+  (tests/reference_values.py, EPIL_GLMER_POISSON_AGQ25, EPIL_GLMER_NB);
 - bcg, bcg_ablat: metafor 3.8-1 ``rma`` REML (see tests/test_meta_frequentist.py);
 - eight_schools: REML / common-effect estimate of mu, sum(y/s^2)/sum(1/s^2) = 7.686.
 """
@@ -19,6 +20,13 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from reference_values import (
+    EPIL_GLMER_NB,
+    EPIL_GLMER_POISSON_AGQ25,
+    OVARY_GLS_AR1,
+    RADON_LMER,
+    RADON_URANIUM_LMER,
+)
 
 import hiermodels as hm
 from hiermodels.errors import HiermodelsError, SpecError
@@ -31,18 +39,24 @@ SMALL = {"draws": 200, "tune": 200, "chains": 2, "seed": 3}
 
 REFS = {
     "sleepstudy": [("fixed_effects", "Days", 10.467), ("varcorr", "sd(Subject, Days)", 5.922)],
-    "radon": [("fixed_effects", "floor", -0.655), ("varcorr", "sd(county, Intercept)", 0.337)],
-    "radon_uranium": [
-        ("fixed_effects", "log_uranium", 0.695),
-        ("varcorr", "sd(county, Intercept)", 0.156),
+    "radon": [  # lme4 (RADON_LMER)
+        ("fixed_effects", "floor", RADON_LMER["fixef"]["floor"]),
+        ("varcorr", "sd(county, Intercept)", RADON_LMER["sd_county_(Intercept)"]),
+    ],
+    "radon_uranium": [  # lme4 REML on the bundled radon data (RADON_URANIUM_LMER)
+        ("fixed_effects", "log_uranium", RADON_URANIUM_LMER["fixef"]["log_uranium"]),
+        ("varcorr", "sd(county, Intercept)", RADON_URANIUM_LMER["sd_county_(Intercept)"]),
     ],
     "cbpp": [("fixed_effects", "period[2]", -0.992), ("varcorr", "sd(herd, Intercept)", 0.642)],
-    "epil_poisson": [
-        ("fixed_effects", "lbase", 0.883),
-        ("fixed_effects", "V4", -0.160),
-        ("varcorr", "sd(subject, Intercept)", 0.502),
+    "epil_poisson": [  # lme4 glmer, adaptive Gauss-Hermite (EPIL_GLMER_POISSON_AGQ25)
+        ("fixed_effects", "lbase", EPIL_GLMER_POISSON_AGQ25["fixef"]["lbase"]),
+        ("fixed_effects", "V4", EPIL_GLMER_POISSON_AGQ25["fixef"]["V4"]),
+        ("varcorr", "sd(subject, Intercept)", EPIL_GLMER_POISSON_AGQ25["sd_subject_(Intercept)"]),
     ],
-    "epil_negbinomial": [("fixed_effects", "lbase", 0.884), ("varcorr", "phi", 7.40)],
+    "epil_negbinomial": [  # lme4 glmer.nb (EPIL_GLMER_NB); phi is NB2's theta
+        ("fixed_effects", "lbase", EPIL_GLMER_NB["fixef"]["lbase"]),
+        ("varcorr", "phi", EPIL_GLMER_NB["theta"]),
+    ],
     "bcg": [("summary", "mu", -0.7145), ("summary", "tau", 0.5597)],
     "bcg_ablat": [("summary", "ablat", -0.0291)],
     "eight_schools": [("summary", "mu", 7.686)],
@@ -56,6 +70,10 @@ REFS = {
         ("varcorr", "sd(sample, Intercept)", 1.932),
     ],
     "dyestuff2": [("fixed_effects", "Intercept", 5.666), ("varcorr", "sigma", 3.716)],
+    "ovary_ar1": [  # nlme gls + corAR1 (OVARY_GLS_AR1)
+        ("varcorr", "phi", OVARY_GLS_AR1["phi"]),
+        ("fixed_effects", "sin(2 * pi * Time)", OVARY_GLS_AR1["fixef"]["sin(2 * pi * Time)"]),
+    ],
 }
 
 
@@ -149,16 +167,34 @@ def test_bad_models_in_specs_are_hiermodels_errors(tmp_path, body, msg):
     assert msg in str(err.value)
 
 
-def test_formula_and_moderators_cannot_run_code(tmp_path):
+def test_formula_and_moderators_cannot_run_code(tmp_path, monkeypatch):
+    """pwn() writes a file and sits in the namespaces that build the design matrices, so
+    without the safety gate and the restricted namespace it would run (see
+    test_formula.test_payload_is_live_so_the_gate_is_what_stops_it)."""
+    import formulae
+    from formulae.environment import Environment
+
+    import hiermodels.data.design as design
+    import hiermodels.meta.design as meta_design
+
     target = tmp_path / "pwned"
+
+    def pwn(x):
+        target.write_text("code ran")
+        return x
+
+    for mod in (design, meta_design):
+        monkeypatch.setattr(mod, "pwn", pwn, raising=False)
+    bcg = hm.datasets.load("bcg")
+    formulae.design_matrices("pwn(ablat)", bcg, env=Environment([vars(meta_design)]))
+    assert target.exists()  # live payload
+    target.unlink()
     bodies = [
-        f"[model]\nformula = \"Reaction ~ Days + os.system('touch {target}')\"\n"
-        'data = "sleepstudy"\n',
-        f'[meta]\ndata = "bcg"\nyi = "yi"\nvi = "vi"\n'
-        f"moderators = \"~ ablat + __import__('os').system('touch {target}')\"\n",
+        '[model]\nformula = "Reaction ~ Days + pwn(Days)"\ndata = "sleepstudy"\n',
+        '[meta]\ndata = "bcg"\nyi = "yi"\nvi = "vi"\nmoderators = "~ ablat + pwn(ablat)"\n',
     ]
     for body in bodies:
-        with pytest.raises(HiermodelsError):
+        with pytest.raises(HiermodelsError, match=r"pwn"):
             fit_spec(_write(tmp_path, body), overrides={"draws": 10, "tune": 10, "chains": 1})
         assert not target.exists()
 

@@ -13,13 +13,23 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from hiermodels.api.teaching import TeachingMethods
+from hiermodels.api.verbs import FitVerbs
 from hiermodels.derive import tables
 from hiermodels.errors import HiermodelsWarning
 from hiermodels.model import names
 
 
-class Fit:
+class Fit(FitVerbs, TeachingMethods):
     """Posterior draws of a multilevel model and the questions you can ask of them.
+
+    Interpretation verbs (from :class:`hiermodels.api.verbs.FitVerbs`): ``predictions``,
+    ``comparisons``, ``slopes``, ``emmeans``, ``contrasts``, ``hypothesis``,
+    ``conditional_effects``, ``kfold``, ``draws``, ``update``; teaching methods (from
+    :class:`hiermodels.api.teaching.TeachingMethods`): ``rank``, ``funnel``,
+    ``within_between``, ``fe_vs_re``, ``centering``, ``re_qq``, ``se_comparison``,
+    ``compare_ml``, ``compare_gee``; every plot of
+    :mod:`hiermodels.plots` is a method of ``fit.plot`` (``fit.plot.caterpillar(...)``).
 
     Attributes
     ----------
@@ -108,11 +118,28 @@ class Fit:
             out["small_clusters"] = small["table"]
             if small["warnings"] and out["verdict"] == "ok":
                 out["verdict"] = "check"
+        # the verdict also covers model adequacy: failed residual checks, with advice
+        out["adequacy"], adequacy = self._adequacy()
+        out["warnings"] = out["warnings"] + adequacy
+        if adequacy and out["verdict"] == "ok":
+            out["verdict"] = "check"
         return out
+
+    def _adequacy(self) -> tuple:
+        from hiermodels.derive.adequacy import adequacy_checks
+
+        try:
+            res = adequacy_checks(self)
+        except Exception as err:  # shown, never swallowed: the verdict cannot be "ok"
+            what = f"{type(err).__name__}: {err}"
+            return None, [f"Model checks (quantile residuals) could not be run: {what}."]
+        return res["table"], res["warnings"]
 
     def diagnostics(self) -> dict:
         """Divergences, max R-hat, min bulk/tail ESS, E-BFMI, a ``verdict`` and ``warnings``."""
-        d = dict(self._diagnostics)
+        from hiermodels.present.display_results import Diagnostics
+
+        d = Diagnostics(self._diagnostics)  # a dict that prints as a few lines
         d["warnings"] = list(d["warnings"])
         return d
 
@@ -141,8 +168,9 @@ class Fit:
             ``.draws`` (draws x rows), ``.summary()``, ``.to_frame()``.
         """
         from hiermodels.derive.predict import predict
+        from hiermodels.present.display_results import PredictionView
 
-        return predict(self, newdata, kind, groups, seed, max_draws)
+        return PredictionView.of(predict(self, newdata, kind, groups, seed, max_draws))
 
     def effects(self, prob: float | None = None) -> pd.DataFrame:
         """Conditional vs population-averaged effects (odds/rate ratios), side by side."""
@@ -163,7 +191,11 @@ class Fit:
         return log_likelihood(self, max_draws)
 
     def loo(self, pointwise: bool = False):
-        """PSIS-LOO cross-validation (ArviZ), observation-level."""
+        """PSIS-LOO cross-validation (ArviZ), observation-level.
+
+        Warns when Pareto k > 0.7 (common on clustered data) and points to
+        :meth:`kfold` (grouped, leave-clusters-out cross-validation).
+        """
         from hiermodels.derive.checks import loo
 
         return loo(self, pointwise)
@@ -190,9 +222,13 @@ class Fit:
         -------
         pathlib.Path
         """
+        from hiermodels.persist.atomic import atomic_write
         from hiermodels.present.report import write_report
 
-        return write_report(self, path, title=title, citation=citation)
+        # atomic: a failing report never leaves a half-written file in place of a good one
+        return atomic_write(
+            path, lambda tmp: write_report(self, tmp, title=title, citation=citation)
+        )
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
@@ -298,17 +334,43 @@ class Fit:
 
         return variance_function(self, group, term, x, prob)
 
-    def within_covariance(self, group: str, x=None, term=None, prob=None) -> pd.DataFrame:
+    def within_covariance(
+        self, group: str | None = None, x=None, term=None, prob=None, unit=None
+    ) -> pd.DataFrame:
         """Cov(y_it, y_it') = tau0² + (t + t') tau01 + t t' tau1² and the correlation.
+
+        With a residual structure (``residual=``/``sigma=``), no ``group``, or a random
+        intercept only: the model-implied covariance of every pair of rows of one ``unit``
+        (default: the largest), random effects plus residual structure (a random intercept
+        alone gives compound symmetry).
 
         Returns
         -------
         DataFrame
-            See :func:`hiermodels.derive.variance.within_covariance`.
+            See :func:`hiermodels.derive.variance.within_covariance` and
+            :func:`hiermodels.derive.residual_cov.within_covariance`.
         """
+        intercept_only = group is not None and self.design.group(group).q == 1
+        if self.model.residual is not None or group is None or intercept_only:
+            from hiermodels.derive.residual_cov import within_covariance as unit_covariance
+
+            return unit_covariance(self, unit, prob)
         from hiermodels.derive.variance import within_covariance
 
         return within_covariance(self, group, x, term, prob)
+
+    def residual_acf(self, max_lag: int = 10, max_draws: int = 200, prob=None) -> pd.DataFrame:
+        """Autocorrelation of the within-unit residuals by lag, raw and normalised.
+
+        Returns
+        -------
+        DataFrame
+            See :func:`hiermodels.derive.residual_acf.residual_acf`;
+            ``fit.plot.residual_acf()`` draws it.
+        """
+        from hiermodels.derive.residual_acf import residual_acf
+
+        return residual_acf(self, max_lag, max_draws, prob)
 
     def ppc(self, stats=None, group=None, prob=None, seed=None) -> pd.DataFrame:
         """Posterior-predictive test statistics with Bayesian p-values.
@@ -331,8 +393,9 @@ class Fit:
             ``.to_frame()``, ``.tests()``, ``.by_group(group)``.
         """
         from hiermodels.derive.residuals import quantile_residuals
+        from hiermodels.present.display_results import ResidualChecks
 
-        return quantile_residuals(self, seed, groups, max_draws)
+        return ResidualChecks.of(quantile_residuals(self, seed, groups, max_draws))
 
     def prior_posterior(self, prob=None) -> pd.DataFrame:
         """Each group SD's prior vs posterior: overlap, contraction, sensitivity.
@@ -358,14 +421,26 @@ class Fit:
 
         return small_cluster_checks(self, prob)
 
-    def compare_reml(self, prob=None) -> pd.DataFrame:
+    def compare_reml(self, prob=None, df: bool = False) -> pd.DataFrame:
         """REML estimates (statsmodels) beside the posterior, boundary values flagged.
+
+        ``df=True`` adds REML standard errors with Satterthwaite degrees of freedom, t and
+        p for the fixed effects (as lmerTest; one grouping factor).
 
         Returns
         -------
         DataFrame
-            See :func:`hiermodels.derive.reml.compare_reml`.
+            See :func:`hiermodels.derive.reml.compare_reml` and
+            :func:`hiermodels.derive.satterthwaite.compare_reml_df`.
         """
+        if self.model.residual is not None:  # nlme-style REML of the residual structure
+            from hiermodels.derive.residual_reml import compare_reml as residual_reml
+
+            return residual_reml(self, prob)
+        if df:
+            from hiermodels.derive.satterthwaite import compare_reml_df
+
+            return compare_reml_df(self, prob)
         from hiermodels.derive.reml import compare_reml
 
         return compare_reml(self, prob)

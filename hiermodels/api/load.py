@@ -33,6 +33,8 @@ def load(path):
         priors=spec.priors,
         parameterization=spec.parameterization,
         dropna=spec.dropna,
+        residual=spec.residual,
+        sigma=spec.sigma,
     )
     return Fit(
         model,

@@ -11,9 +11,12 @@ import pandas as pd
 
 from hiermodels.data.design import make_design
 from hiermodels.derive import checks
-from hiermodels.errors import HiermodelsError, HiermodelsWarning
+from hiermodels.errors import DataError, HiermodelsError, HiermodelsWarning
 from hiermodels.families import get_family
+from hiermodels.model import names
 from hiermodels.model.priors import resolve_priors
+from hiermodels.model.residual import residual_structure
+from hiermodels.spec.fit_settings import warn_single_chain
 from hiermodels.spec.model_spec import ModelSpec
 from hiermodels.spec.prior import Prior
 
@@ -46,6 +49,13 @@ class Model:
         with one grouping factor (the fast path) and is non-centred otherwise.
     dropna : bool
         Drop rows with missing values in used columns (warns with the count).
+    residual : str, optional
+        Gaussian models: correlation of the residuals within a unit, ``"ar1(unit)"`` (row
+        order), ``"ar1(time | unit)"``, ``"car1(time | unit)"``, ``"cs(unit)"`` or
+        ``"unstructured(time | unit)"``; posterior variables ``phi``, ``rho``,
+        ``cor_residual``. See :mod:`hiermodels.model.residual`.
+    sigma : str, optional
+        ``"~ 0 + C(f)"``: one residual SD per level of ``f`` (nlme varIdent).
 
     Examples
     --------
@@ -65,9 +75,13 @@ class Model:
         priors: dict | None = None,
         parameterization="auto",
         dropna: bool = False,
+        residual: str | None = None,
+        sigma: str | None = None,
     ):
         if priors is not None and not isinstance(priors, dict):
             raise HiermodelsError("priors must be a dict such as {'b': 'normal(0, 10)'}.")
+        if not isinstance(dropna, bool | np.bool_):
+            raise DataError(f"dropna must be True or False, got {dropna!r}.")
         self.family = get_family(family, link)
         self.spec = ModelSpec(
             formula=formula,
@@ -76,12 +90,33 @@ class Model:
             priors={k: str(v) if isinstance(v, Prior) else v for k, v in (priors or {}).items()},
             parameterization=parameterization,
             dropna=dropna,
+            residual=residual,
+            sigma=sigma,
         )
         self.design = make_design(formula, data, dropna=dropna)
+        self._check_names()
         self.family.validate(self.design.y, self.design.trials, self.design.response)
         self._announce_response()
         self._priors = resolve_priors(self.design, self.family, priors)
+        self.residual = residual_structure(residual, sigma, self.family.name, self.design)
+        if self.residual is not None:  # phi / rho / cor_residual / varIdent priors
+            self._priors.table = self.residual.with_prior_rows(self._priors.table)
         self._check_parameterization()
+
+    def _check_names(self) -> None:
+        d = self.design
+        if d.trials is not None and not self.family.needs_trials:
+            raise DataError(
+                f"trials() in the response is for family='binomial' (successes out of n), "
+                f"but this model is {self.family.name}; use family='binomial' or drop "
+                f"'| trials(...)' from the formula."
+            )
+        for dim in names.clashes(d, self.family.aux):
+            raise DataError(
+                f"The grouping factor {dim!r} has the name of a posterior variable or "
+                f"dimension; rename the column, e.g. df.rename(columns={{{dim!r}: "
+                f"'{dim}_id'}}), and use the new name in the formula."
+            )
 
     def _announce_response(self) -> None:
         d, fam = self.design, self.family
@@ -131,13 +166,45 @@ class Model:
         par = self.spec.parameterization
         if par == "collapsed":
             return True
-        return par == "auto" and self._collapsible()
+        return par == "auto" and self._collapsible() and not self._bounded_scale_priors()
 
     def _collapsible(self) -> bool:
         return self.family.name == "gaussian" and len(self.design.groups) == 1
 
+    def _bounded_scale_priors(self) -> bool:
+        """Whether an SD or sigma prior is bounded (Uniform): the collapsed kernel lacks it."""
+        pri = self._priors
+        scales = [*pri.aux.values()] + [p for g in pri.sd.values() for p in g.values()]
+        return any(p.support == "interval" for p in scales)
+
+    @cached_property
+    def _parameterization_choice(self):
+        from hiermodels.model.parameterization import choose
+
+        return choose(self.design, self.family, self.spec.parameterization, self.collapsed)
+
+    @property
+    def factor_parameterization(self) -> dict:
+        """Per grouping factor: ``"centered"``, ``"noncentered"`` or ``"collapsed"``.
+
+        With ``parameterization="auto"`` the data rule of
+        :mod:`hiermodels.model.parameterization` decides (centred when a typical level's
+        pooling factor exceeds 0.5); :attr:`parameterization_table` shows its evidence.
+        """
+        return dict(self._parameterization_choice[0])
+
+    @property
+    def parameterization_table(self) -> pd.DataFrame:
+        """Per factor: the choice, who made it, the median pooling factor and pilot SDs."""
+        return self._parameterization_choice[1].copy()
+
     def _check_parameterization(self) -> None:
         par = self.spec.parameterization
+        if par == "collapsed" and self._collapsible() and self._bounded_scale_priors():
+            raise HiermodelsError(
+                "parameterization='collapsed' does not take a Uniform prior on an SD or sigma; "
+                "use parameterization='auto' (the group effects are then sampled)."
+            )
         if par == "collapsed" and not self._collapsible():
             raise HiermodelsError(
                 "parameterization='collapsed' needs a Gaussian model with exactly one grouping "
@@ -154,9 +221,20 @@ class Model:
 
     @property
     def graph_parameterization(self):
-        """Parameterisation of the explicit PyMC graph (collapsed and auto -> non-centred)."""
+        """Parameterisation of the explicit PyMC graph: the kernel's per-factor choice
+        (``auto`` resolved by the data rule; collapsed factors -> non-centred)."""
         par = self.spec.parameterization
-        return "noncentered" if par in ("auto", "collapsed") else par
+        if par == "collapsed" or (par == "auto" and self.collapsed):
+            return "noncentered"
+        if par in ("centered", "noncentered"):
+            return par
+        choice = {
+            k: "centered" if v == "centered" else "noncentered"
+            for k, v in self.factor_parameterization.items()
+        }
+        if choice and len(set(choice.values())) == 1:
+            return next(iter(choice.values()))
+        return choice or "noncentered"
 
     @cached_property
     def pymc_model(self):
@@ -170,7 +248,17 @@ class Model:
         """The model in words and math."""
         from hiermodels.present.describe import describe_model
 
-        return describe_model(self)
+        text = describe_model(self)
+        table = self.parameterization_table
+        if self.collapsed or not len(table):
+            return text
+        parts = []
+        for f, row in table.iterrows():
+            why = row["source"]
+            if why == "rule":
+                why = f"rule: median pooling factor {row['median_pooling']:.2f}"
+            parts.append(f"{f} {row['choice']} ({why})")
+        return text + "\n\nParameterisation per factor: " + "; ".join(parts)
 
     def __repr__(self) -> str:
         return self.describe()
@@ -188,7 +276,7 @@ class Model:
         chains: int = 4,
         seed: int | None = None,
         sampler: str | None = None,
-        target_accept: float = 0.8,
+        target_accept: float | None = None,
         progressbar: bool | None = None,
         cores: int | None = None,
     ):
@@ -205,20 +293,66 @@ class Model:
             own cached numba log density: no graph compilation. The others sample
             :attr:`pymc_model` (nutpie: numba-compiled, ~10-40 s to compile; PyMC in
             NUMBA mode; numpyro through JAX).
-        target_accept : float
-            Raise toward 0.95-0.99 when there are divergences.
+        target_accept : float, optional
+            NUTS' target acceptance rate. Default 0.95 on the fully marginal Gaussian path
+            (a few variance parameters: smaller steps cost almost nothing and remove the
+            rare divergence in the small-SD tail with few clusters), 0.8 elsewhere. Raise
+            toward 0.95-0.99 when there are divergences.
         progressbar : bool, optional
             Default: on in interactive use.
         """
         from hiermodels.api.fit import Fit
         from hiermodels.backends.sample import check_settings
 
-        sampler = self.default_sampler() if sampler is None else sampler
-        check_settings(
-            draws, tune, chains, "nutpie" if sampler == "hiermodels" else sampler, target_accept
+        check_settings(  # every setting checked before anything compiles or is announced
+            draws,
+            tune,
+            chains,
+            "nutpie" if sampler in (None, "hiermodels") else sampler,
+            0.8 if target_accept is None else target_accept,
+            cores,
+            seed,
+            progressbar,
         )
+        warn_single_chain(int(chains))
+        if sampler is None:
+            sampler = self.default_sampler()
+            if sampler != "hiermodels":
+                warnings.warn(
+                    "hiermodels' kernel does not cover this model; sampling the PyMC graph "
+                    "with nutpie instead (compiling the PyMC graph: ~20-60 s).",
+                    HiermodelsWarning,
+                    stacklevel=2,
+                )
+        elif sampler != "hiermodels":
+            import sys
+
+            print(
+                f"hiermodels: sampler={sampler!r} samples the PyMC graph (compiling the PyMC "
+                "graph: ~20-60 s); the default sampler needs no compilation.",
+                file=sys.stderr,
+                flush=True,
+            )
         start = time.perf_counter()
-        if sampler == "hiermodels":
+        if self.residual is not None:
+            if sampler not in ("hiermodels", "nutpie"):
+                raise HiermodelsError(
+                    f"residual=/sigma= models run on hiermodels' own kernel; sampler={sampler!r} "
+                    "is not available for them. Leave sampler unset."
+                )
+            from hiermodels.backends.residual_sampler import sample_residual
+
+            idata = sample_residual(
+                self,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                seed=seed,
+                target_accept=0.8 if target_accept is None else target_accept,
+                progressbar=progressbar,
+                cores=cores,
+            )
+        elif sampler == "hiermodels":
             from hiermodels.backends.compile_cache import announce_compile
 
             announce_compile()  # one line before a cold-cache compile (before the import)
@@ -247,11 +381,21 @@ class Model:
                     cores=cores,
                     seed=seed,
                     sampler=sampler,
-                    target_accept=target_accept,
+                    target_accept=0.8 if target_accept is None else target_accept,
                     progressbar=progressbar,
                     cache_key=self._structure_key(),
                     data=self._data_arrays(),
                 )
+        if sampler != "hiermodels" and self.design.groups:
+            import json
+
+            gp = self.graph_parameterization
+            idata.posterior.attrs["parameterization"] = json.dumps(
+                {
+                    g.name: gp.get(g.name, "noncentered") if isinstance(gp, dict) else gp
+                    for g in self.design.groups
+                }
+            )
         fit = Fit(self, idata, sampler=sampler, wall_time=time.perf_counter() - start)
         if self.design.n * draws * chains <= checks.AUTO_PPC_CELLS:
             fit.posterior_predictive(seed=None if seed is None else [int(seed), 11])
@@ -274,9 +418,12 @@ class Model:
         return (
             self.spec.to_json(),
             tuple(d.fixed_names),
-            tuple((g.name, tuple(g.terms), g.n_levels) for g in d.groups),
+            # level labels too: a compiled model carries its coordinates, so reusing it for
+            # data with other labels would name the new levels with the old ones
+            tuple((g.name, tuple(g.terms), tuple(map(str, g.levels))) for g in d.groups),
             d.n,
             self._priors.table["prior"].to_json(),
+            str(self.graph_parameterization),
         )
 
     # ---- explanation (shrinkage, variance, checks)
@@ -297,3 +444,28 @@ class Model:
         from hiermodels.derive.checks import prior_predictive
 
         return prior_predictive(self, draws, seed)
+
+    def simulate(self, params=None, draws: int = 1, seed=None):
+        """Simulate responses from this model at ``params`` or from its priors.
+
+        lme4's ``simulate(newparams=)``: new group effects r ~ N(0, G) and responses
+        y ~ p(y | eta) for every simulated data set, on this model's design.
+
+        Parameters
+        ----------
+        params : dict, optional
+            Values by table name: every fixed effect (``Intercept``, ``Days``), every
+            ``sd(g, term)``, ``sigma``/``phi``; ``cor(g, a, b)`` default to 0. A value may
+            be an array of length ``draws``. ``None``: draw all of them from the priors.
+        draws : int
+        seed : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        hiermodels.derive.simulate.Simulation
+            ``y`` (draws x rows), ``params`` (the true values, one row per data set),
+            ``group_effects`` and ``data(i)`` (the data with simulated response ``i``).
+        """
+        from hiermodels.derive.simulate import simulate
+
+        return simulate(self, params, draws, seed)

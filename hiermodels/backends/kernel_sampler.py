@@ -35,6 +35,21 @@ def sample_kernel(
     cached numba ``cfunc`` with no Python per gradient; otherwise nutpie calls the kernel
     through its public Python-callback interface.
     """
+    from hiermodels.backends.marginal_sampler import sample_marginal, uses_marginal
+
+    if uses_marginal(model):  # Gaussian: fixed and group effects integrated out
+        return sample_marginal(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            target_accept=0.95 if target_accept is None else target_accept,
+            progressbar=progressbar,
+            cores=cores,
+            native=native,
+        )
+    target_accept = 0.8 if target_accept is None else target_accept
     lay = make_layout(model, collapsed=model.collapsed)
     data = kernel_data(model, lay)
     init = lambda rng: initial_point(model, lay, rng)  # noqa: E731

@@ -69,7 +69,7 @@ def _native_class():
     class NativeModel(_base()):
         """A nutpie model around a hiermodels kernel ``cfunc`` (no Python per gradient)."""
 
-        collapsed: bool = False
+        address: int = 0
         n: int = 0
         arrays: tuple = ()
         table: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
@@ -88,10 +88,9 @@ def _native_class():
             return {"theta_dim_0": pd.RangeIndex(self.n)}
 
         def _make_model(self, init_mean):
-            logp = collapsed_cfunc if self.collapsed else glmm_cfunc
             ud = self.table.ctypes.data
             expand_fn = _lib.ExpandFunc(self.n, self.n, expand_cfunc.address, ud, self)
-            logp_fn = _lib.LogpFunc(logp.address, ud, self)
+            logp_fn = _lib.LogpFunc(self.address, ud, self)
             sizes = {"theta_dim_0": self.n}
             coords = {"theta_dim_0": pd.RangeIndex(self.n)}
             dims = {"theta": ("theta_dim_0",)}
@@ -117,13 +116,53 @@ def _native_class():
 
 
 def native_model(data: dict, collapsed: bool, n_dim: int, init):
-    """Build the nutpie model; ``init(seed) -> ndarray`` gives each chain's start."""
-    arrays = tuple(native_arrays(data, collapsed))
+    """The nutpie model of the collapsed or joint kernel; ``init(seed)`` gives each start."""
+    address = (collapsed_cfunc if collapsed else glmm_cfunc).address
+    return native_model_from(native_arrays(data, collapsed), address, n_dim, init)
+
+
+def native_model_from(arrays: list, address: int, n_dim: int, init):
+    """The nutpie model of any kernel ``cfunc`` (its ``address``) reading ``arrays``."""
+    arrays = tuple(arrays)
     return _native_class()(
         dims={"theta": ("theta_dim_0",)},
-        collapsed=collapsed,
+        address=int(address),
         n=n_dim,
         arrays=arrays,
         table=make_table(list(arrays)),
         init=init,
     )
+
+
+def line_progress_sampler(compiled, *, draws, tune, chains, cores, seed, target_accept, progress):
+    """``nutpie.sample(..., blocking=False, save_warmup=False)`` with a text progress callback.
+
+    nutpie picks its progress display itself: in a terminal a wide per-chain table. This
+    builds the same background sampler, with the same settings (so the same draws), but
+    with nutpie's template callback (:mod:`hiermodels.backends.progress_line`), which
+    renders ``progress.TEMPLATE`` and calls ``progress(text)``. Returns None when this
+    nutpie is not a tested version; the caller then uses ``nutpie.sample``.
+    """
+    from hiermodels.backends.progress_line import RATE_MS, TEMPLATE
+
+    usable, _ = native_status()
+    if not usable:
+        return None
+    from nutpie import _lib
+    from nutpie.sample import _BackgroundSampler
+
+    settings = _lib.PyNutsSettings.Diag(seed)
+    settings.num_tune, settings.num_draws, settings.num_chains = tune, draws, chains
+    settings.target_accept = target_accept
+
+    class LineSampler(_BackgroundSampler):
+        def __init__(self):  # _BackgroundSampler.__init__ minus its choice of display
+            self._settings, self._compiled_model = settings, compiled
+            self._save_warmup, self._return_raw_trace, self._html = False, False, None
+            self._store = _lib.PyStorage.arrow()
+            kind = _lib.ProgressType.template_callback(RATE_MS, TEMPLATE, cores, progress)
+            self._sampler = compiled._make_sampler(
+                settings, np.zeros(compiled.n_dim), cores, kind, self._store
+            )
+
+    return LineSampler()

@@ -18,6 +18,8 @@ import warnings
 from collections import OrderedDict
 
 from hiermodels.errors import SamplingError
+from hiermodels.optional import require
+from hiermodels.spec.fit_settings import check_fit_settings
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
 _COMPILED: OrderedDict = OrderedDict()
@@ -39,15 +41,22 @@ def interactive() -> bool:
         return False
 
 
-def check_settings(draws: int, tune: int, chains: int, sampler: str, target_accept: float) -> None:
-    """Raise a :class:`SamplingError` naming the bad setting."""
-    for name, val, low in (("draws", draws, 1), ("chains", chains, 1), ("tune", tune, 0)):
-        if not isinstance(val, int | float) or int(val) != val or val < low:
-            raise SamplingError(f"{name} must be an integer >= {low}, got {val!r}.")
-    if sampler not in SAMPLERS:
+def check_settings(
+    draws: int,
+    tune: int,
+    chains: int,
+    sampler: str,
+    target_accept: float,
+    cores=None,
+    seed=None,
+    progressbar=None,
+) -> None:
+    """Raise a :class:`SamplingError` naming the bad setting (see ``spec/fit_settings``)."""
+    check_fit_settings(draws, tune, chains, cores, seed, target_accept, progressbar)
+    if not isinstance(sampler, str) or sampler not in SAMPLERS:
         raise SamplingError(f"Unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}.")
-    if not 0 < target_accept < 1:
-        raise SamplingError(f"target_accept must be in (0, 1), got {target_accept!r}.")
+    if sampler == "numpyro":  # optional: jax, jaxlib and numpyro come with the extra
+        require("numpyro", "sampler='numpyro'")
 
 
 def new_seed() -> int:
@@ -65,18 +74,45 @@ def nutpie_sample(compiled, *, draws, tune, chains, cores, seed, target_accept, 
     """
     import nutpie
 
-    check_settings(draws, tune, chains, "nutpie", target_accept)
-    return nutpie.sample(
-        compiled,
-        draws=int(draws),
-        tune=int(tune),
-        chains=int(chains),
-        cores=default_cores(int(chains)) if cores is None else int(cores),
-        seed=new_seed() if seed is None else int(seed),
-        progress_bar=interactive() if progressbar is None else bool(progressbar),
-        target_accept=target_accept,
-        save_warmup=False,
+    check_settings(draws, tune, chains, "nutpie", target_accept, cores, seed, progressbar)
+    settings = {
+        "draws": int(draws),
+        "tune": int(tune),
+        "chains": int(chains),
+        "cores": default_cores(int(chains)) if cores is None else int(cores),
+        "seed": new_seed() if seed is None else int(seed),
+        "target_accept": target_accept,
+    }
+    show = interactive() if progressbar is None else bool(progressbar)
+    if show and "ipykernel" not in sys.modules:  # a terminal: one line, not nutpie's table
+        from .nutpie_adapter import line_progress_sampler
+        from .progress_line import LineProgress
+
+        progress = LineProgress()
+        sampler = line_progress_sampler(compiled, progress=progress, **settings)
+        if sampler is not None:
+            try:
+                return wait_for(sampler)
+            finally:
+                progress.close()
+    sampler = nutpie.sample(
+        compiled, progress_bar=show, save_warmup=False, blocking=False, **settings
     )
+    return wait_for(sampler)
+
+
+def wait_for(sampler):
+    """The finished trace of a non-blocking nutpie sampler; Ctrl-C stops it cleanly.
+
+    ``nutpie.sample`` itself turns Ctrl-C into a silently truncated trace (``abort()``),
+    which later fails as "array must not contain infs or NaNs". Here the sampler is
+    cancelled, its draws are discarded and the ``KeyboardInterrupt`` propagates.
+    """
+    try:
+        return sampler.wait()
+    except KeyboardInterrupt:
+        sampler.cancel()
+        raise KeyboardInterrupt("sampling interrupted (Ctrl-C); no draws were kept") from None
 
 
 def sample_pymc(
@@ -115,7 +151,7 @@ def sample_pymc(
     data : dict, optional
         Current values of the ``pm.Data`` containers (needed with ``cache_key``).
     """
-    check_settings(draws, tune, chains, sampler, target_accept)
+    check_settings(draws, tune, chains, sampler, target_accept, cores, seed, progressbar)
     if sampler == "nutpie":
         return nutpie_sample(
             compiled_nutpie(pm_model, cache_key, data),

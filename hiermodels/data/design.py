@@ -129,8 +129,11 @@ class Design:
 
     def new_data(self, newdata: pd.DataFrame, allow_new_levels: bool = False) -> dict:
         """Design arrays for new rows: X, offset, and per factor codes (-1 = new level) and Z."""
-        newdata = _as_frame(newdata)
-        _check_columns(self.parsed, newdata, response=False)
+        newdata = _as_frame(newdata, "newdata")
+        if len(newdata) == 0:
+            raise DataError("newdata has no rows; give at least one row to predict for.")
+        used = _check_columns(self.parsed, newdata, response=False)
+        _check_finite(newdata, used, "newdata", dropna=False)
         nd = _restore_categories(newdata, self.data)
         X = np.asarray(np.asarray(self._dm.common.evaluate_new_data(nd)), dtype=float)
         out = {"X": X, "offset": _offset(self.parsed, nd), "groups": {}}
@@ -153,15 +156,41 @@ class Design:
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_frame(data) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    try:
-        return pd.DataFrame(data)
-    except Exception as err:
+def _as_frame(data, what: str = "data") -> pd.DataFrame:
+    if isinstance(data, dict):
+        try:
+            data = pd.DataFrame(data)
+        except Exception as err:
+            raise DataError(f"{what} must be a pandas DataFrame; {err}") from err
+    if not isinstance(data, pd.DataFrame):
         raise DataError(
-            f"data must be a pandas DataFrame (or convertible), got {type(data)}."
-        ) from err
+            f"{what} must be a pandas DataFrame (one row per observation), got "
+            f"{type(data).__name__}; e.g. pd.read_csv(path) or hm.datasets.load(name)."
+        )
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+    if dup:
+        raise DataError(f"{what} has duplicate column names {dup}; rename them.")
+    return data
+
+
+def _check_finite(data: pd.DataFrame, used: list[str], what: str, dropna: bool) -> None:
+    """Refuse missing (unless ``dropna``) and infinite values in the used columns."""
+    for col in used:
+        s = data[col]
+        if not dropna and s.isna().any():
+            rows = list(data.index[s.isna().to_numpy()][:5])
+            raise DataError(
+                f"Missing values (NaN) in column {col!r} of {what} (rows {rows}); every "
+                "predictor and grouping column needs a value."
+            )
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
+            if inf.any():
+                rows = list(data.index[inf][:5])
+                raise DataError(
+                    f"Column {col!r} of {what} has infinite values (inf) in {int(inf.sum())} "
+                    f"row(s), e.g. rows {rows}; replace or drop them (np.isinf)."
+                )
 
 
 def _used_columns(parsed: ParsedFormula, response: bool = True) -> list[str]:
@@ -195,7 +224,9 @@ def _restore_categories(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     for col in new.columns:
         if col in old.columns and isinstance(old[col].dtype, pd.CategoricalDtype):
             cats = old[col].cat.categories
-            vals = new[col].astype(str) if cats.dtype == object else new[col]
+            # text levels ("308") asked with numbers (308): compare as text
+            text = not pd.api.types.is_numeric_dtype(cats.dtype)
+            vals = new[col].astype(str) if text else new[col]
             new[col] = pd.Categorical(vals, categories=cats)
     return new
 
@@ -332,6 +363,9 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
         data = data.loc[~nan_rows]
         if len(data) == 0:
             raise DataError("No rows are left after dropping missing values.")
+    _check_finite(data, used, "the data", dropna=True)
+    if len(data) < 2:
+        raise DataError("The data have only one row; a model needs at least two rows.")
     data = data.reset_index(drop=True)
 
     y, response_levels = _response(parsed, data)

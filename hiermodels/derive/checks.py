@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from hiermodels.derive.pareto import loo_checked
 from hiermodels.derive.predict import aux_draws, fitted_eta
 from hiermodels.errors import HiermodelsError
 from hiermodels.model import names
@@ -58,17 +59,33 @@ def _as_group(fit, arr, idx):
 def posterior_predictive(fit, seed=None, max_draws=None) -> xr.Dataset:
     """Replicated data y_rep for every draw; attached to ``fit.idata.posterior_predictive``."""
     max_draws = _check_size(fit, "posterior_predictive", max_draws)
-    eta, idx = fitted_eta(fit, max_draws)
-    rng = np.random.default_rng(seed)
-    yrep = fit.family.draw(rng, eta, aux_draws(fit, idx), fit.design.trials)
+    if getattr(fit.model, "residual", None) is not None:  # correlated residuals within units
+        from hiermodels.derive.residual_cov import posterior_predictive as residual_ppc
+
+        yrep, idx = residual_ppc(fit, seed, max_draws)
+    else:
+        eta, idx = fitted_eta(fit, max_draws)
+        rng = np.random.default_rng(seed)
+        yrep = fit.family.draw(rng, eta, aux_draws(fit, idx), fit.design.trials)
     ds = _as_group(fit, yrep, idx)
     _attach(fit, "posterior_predictive", ds)
     return ds
 
 
 def log_likelihood(fit, max_draws=None) -> xr.Dataset:
-    """Pointwise log-likelihood (conditional on group effects); attached to the idata."""
+    """Pointwise log-likelihood (conditional on group effects); attached to the idata.
+
+    With a residual structure (``residual=``) rows of a unit are dependent: the values are
+    per *unit* (dim ``unit``), random effects integrated out; see
+    :mod:`hiermodels.derive.residual_cov`.
+    """
     max_draws = _check_size(fit, "log_likelihood", max_draws)
+    if getattr(fit.model, "residual", None) is not None:
+        from hiermodels.derive.residual_cov import log_likelihood_group
+
+        ds = log_likelihood_group(fit, max_draws)
+        _attach(fit, "log_likelihood", ds)
+        return ds
     eta, idx = fitted_eta(fit, max_draws)
     d = fit.design
     ll = fit.family.logpdf(d.y, eta, aux_draws(fit, idx), d.trials)
@@ -86,14 +103,15 @@ def _attach(fit, group, ds):
 
 
 def loo(fit, pointwise: bool = False):
-    """PSIS-LOO of ``fit`` (``arviz.ELPDData``); computes the log-likelihood if needed."""
-    import arviz as az
+    """PSIS-LOO of ``fit`` (``arviz.ELPDData``); computes the log-likelihood if needed.
 
+    The pointwise values (and Pareto k) are always kept; high Pareto k raise a
+    :class:`~hiermodels.errors.HiermodelsWarning` that suggests K-fold or
+    leave-one-cluster-out cross-validation (:mod:`hiermodels.derive.pareto`).
+    """
     if "log_likelihood" not in fit.idata.groups():
         log_likelihood(fit)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return az.loo(fit.idata, pointwise=pointwise)
+    return loo_checked(fit.idata, factors=[g.name for g in fit.design.groups])
 
 
 def compare(fits: dict, ic: str = "loo"):
@@ -101,7 +119,9 @@ def compare(fits: dict, ic: str = "loo"):
 
     Parameters
     ----------
-    fits : dict name -> Fit
+    fits : dict name -> Fit, or name -> ``fit.kfold(...)`` result
+        K-fold results (grouped cross-validation, :mod:`hiermodels.derive.kfold`) are
+        ranked by their cross-validated elpd; they must share k, ``by`` and the seed.
     """
     import arviz as az
 
@@ -110,12 +130,33 @@ def compare(fits: dict, ic: str = "loo"):
             "compare() needs a dict of at least two fits, e.g. "
             "{'poisson': fit1, 'negbinomial': fit2}."
         )
+    cv = [k for k, v in fits.items() if isinstance(v, az.ELPDData)]
+    if cv:  # K-fold results (fit.kfold): ranked as they are
+        if len(cv) != len(fits):
+            raise HiermodelsError(
+                f"compare() got K-fold results ({cv}) and fits together; pass "
+                "fit.kfold(...) of every model (same k, by and seed), or only fits."
+            )
+        if len({int(v["n_data_points"]) for v in fits.values()}) > 1:
+            raise HiermodelsError(
+                "compare(): the K-fold results hold different numbers of held-out units; "
+                "use the same k=, by= and seed= for every model."
+            )
+        return az.compare(dict(fits), ic="loo")
     ys = {name: tuple(np.round(f.design.y, 12)) for name, f in fits.items()}
     if len(set(ys.values())) > 1:
         raise HiermodelsError("compare() needs fits of the same response data.")
     for f in fits.values():
         if "log_likelihood" not in f.idata.groups():
             log_likelihood(f)
+    if ic == "loo":  # each model's Pareto k shown (with advice), not swallowed
+        elpd = {
+            k: loo_checked(f.idata, factors=[g.name for g in f.design.groups], name=repr(k))
+            for k, f in fits.items()
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return az.compare(elpd, ic="loo")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return az.compare({k: f.idata for k, f in fits.items()}, ic=ic)

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from hiermodels.errors import HiermodelsWarning
 from hiermodels.model import names
 
 RHAT_MAX = 1.01
@@ -80,6 +81,10 @@ def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
         "min_bfmi": float(np.nanmin(bfmi)) if np.any(np.isfinite(bfmi)) else np.nan,
         "table": table,
     }
+    if post.attrs.get("parameterization"):  # per factor: centered / noncentered / collapsed
+        import json
+
+        out["parameterization"] = json.loads(post.attrs["parameterization"])
     out["warnings"] = _advice(out, table)
     out["verdict"] = (
         "problem" if div > 0 or out["max_rhat"] > 1.05 else "check" if out["warnings"] else "ok"
@@ -89,6 +94,11 @@ def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
 
 def _advice(d: dict, table: pd.DataFrame) -> list[str]:
     w = []
+    if d["chains"] < 2:
+        w.append(
+            "Only one chain: R-hat needs at least two, so non-convergence cannot be "
+            "detected. Refit with chains=4 before trusting these summaries."
+        )
     if d["divergences"]:
         share = d["divergences"] / d["draws"]
         w.append(
@@ -336,7 +346,13 @@ def _psense(fit, labels) -> list[float]:
                 res = azs.psense(dt, var_names=[names.sd(g)], group="prior")
                 out += [float(v) for v in np.ravel(res[names.sd(g)].values)]
         return out
-    except Exception:  # psense is optional: never let it break the table
+    except Exception as err:  # psense is optional: never break the table, but say so
+        warnings.warn(
+            f"Prior sensitivity (power-scaling, arviz_stats.psense) could not be computed: "
+            f"{type(err).__name__}: {err}. The prior_sensitivity column is NaN.",
+            HiermodelsWarning,
+            stacklevel=3,
+        )
         return [np.nan] * len(labels)
 
 

@@ -114,6 +114,13 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
     """eta (D, n) without the population-averaged factors, and v (D, n) for them."""
     design, post = fit.design, fit.posterior
     D_all = post.sizes["chain"] * post.sizes["draw"]
+    if max_draws is not None and (
+        isinstance(max_draws, bool) or not isinstance(max_draws, int | np.integer) or max_draws < 1
+    ):
+        raise HiermodelsError(
+            f"max_draws must be a positive whole number (or None for all {D_all}), "
+            f"got {max_draws!r}."
+        )
     idx = (
         np.arange(D_all)
         if max_draws is None or max_draws >= D_all
@@ -196,7 +203,12 @@ def predict(fit, newdata=None, kind="mean", groups="fitted", seed=None, max_draw
         if pop:
             eta = eta + np.sqrt(v) * rng.standard_normal(eta.shape)
         trials = _trials(fit, newdata, data)
-        out = fam.draw(rng, eta, aux_draws(fit, idx), trials)
+        if getattr(fit.model, "residual", None) is not None:  # correlated within units
+            from hiermodels.derive.residual_predict import residual_noise
+
+            out = eta + residual_noise(fit, data, idx, rng)
+        else:
+            out = fam.draw(rng, eta, aux_draws(fit, idx), trials)
     return Prediction(out, data, kind, modes)
 
 

@@ -397,7 +397,9 @@ def pooling_lines(fit, group: str, x: str, levels=None, n_points: int = 2) -> pd
     d = fit.design
     g = d.group(group)
     if x not in d.fixed_names:
-        raise HiermodelsError(f"x must be a fixed-effect column; choose one of {d.fixed_names}.")
+        raise HiermodelsError(
+            f"x={x!r} is not a fixed-effect column; choose one of {d.fixed_names}."
+        )
     if "Intercept" not in g.terms:
         raise HiermodelsError(f"{g.name!r} has no random intercept; pooling lines need one.")
     terms = ["Intercept", x] if x in g.terms else ["Intercept"]

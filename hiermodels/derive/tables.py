@@ -59,6 +59,10 @@ def varcorr_draws(post, design, family) -> dict[str, np.ndarray]:
                         ).values
     for aux in family.aux:
         out[aux] = post[aux].values
+    if names.RESIDUAL_ATTR in post.attrs:  # residual=/sigma= structure: phi, rho, cor_residual
+        from hiermodels.derive.residual_varcorr import varcorr_draws as residual_draws
+
+        out |= residual_draws(post)
     return out
 
 

@@ -137,6 +137,18 @@ def _scale_note(fam) -> str:
     return f"latent (link) scale; distribution-specific variance {what}"
 
 
+def conditioning_note(fit) -> str:
+    """What the variance shares condition on (stated in ``attrs["conditioning"]``)."""
+    st = getattr(fit.model, "residual", None)
+    if st is None:
+        return "residuals independent given the group effects"
+    by = f" (the first level of {st.sigma_by}; levels differ)" if st.sigma_by else ""
+    return (
+        f"residual variance = sigma^2{by}; the residual structure {st.spec.text} adds "
+        "within-unit correlation that is not a variance component: see fit.within_covariance()"
+    )
+
+
 def _draws(x, fit):
     post = fit.posterior
     return np.asarray(x).reshape(post.sizes["chain"], post.sizes["draw"])
@@ -162,6 +174,7 @@ def variance_decomposition(fit, prob=None, include_fixed: bool = False) -> pd.Da
     tab.insert(0, "variance", [float(np.mean(comp[k])) for k in names])
     tab.index.name = "component"
     tab.attrs["scale"] = _scale_note(fit.family)
+    tab.attrs["conditioning"] = conditioning_note(fit)
     return tab
 
 
@@ -197,6 +210,7 @@ def icc(fit, prob=None) -> pd.DataFrame:
     """
     tab = summarize({k: _draws(v, fit) for k, v in icc_draws(fit).items()}, prob, diagnostics=False)
     tab.attrs["scale"] = _scale_note(fit.family)
+    tab.attrs["conditioning"] = conditioning_note(fit)
     return tab
 
 
@@ -235,9 +249,12 @@ def design_effect(fit, prob=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Index (factor, quantity) with quantity ``icc``, ``design_effect``, ``effective_n``;
+        Index (factor, quantity) with quantity ``icc``, ``design_effect``,
+        ``se_inflation`` (sqrt(Deff): how many times an analysis that ignores the factor
+        understates the standard error of a cluster-level quantity), ``effective_n``;
         columns ``mean, sd, lower, upper`` and the cluster-size summaries ``m`` (mean
-        size) and ``cv`` (coefficient of variation of the sizes).
+        size) and ``cv`` (coefficient of variation of the sizes). The naive vs
+        multilevel SE of every fixed effect: :func:`hiermodels.derive.design_effect.se_comparison`.
     """
     d = fit.design
     iccs = icc_draws(fit)
@@ -248,7 +265,13 @@ def design_effect(fit, prob=None) -> pd.DataFrame:
         cv = float(sizes.std(ddof=1) / m) if len(sizes) > 1 else 0.0
         rho = iccs[f"ICC({g.name})"]
         deff = design_effect_formula(rho, m, cv)
-        for q, v in (("icc", rho), ("design_effect", deff), ("effective_n", d.n / deff)):
+        quantities = (
+            ("icc", rho),
+            ("design_effect", deff),
+            ("se_inflation", np.sqrt(deff)),
+            ("effective_n", d.n / deff),
+        )
+        for q, v in quantities:
             rows[(g.name, q)] = _draws(v, fit)
             extra[(g.name, q)] = (m, cv)
     tab = summarize(rows, prob, diagnostics=False)

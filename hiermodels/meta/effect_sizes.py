@@ -211,7 +211,11 @@ def effect_sizes(
         raise DataError(f"Unknown measure {measure!r}; choose one of {', '.join(MEASURES)}.")
     if to not in ("only0", "all", "if0all", "none"):
         raise DataError(f"to must be 'only0', 'all', 'if0all' or 'none', got {to!r}.")
-    if not (np.isfinite(add) and add >= 0):
+    if (
+        isinstance(add, bool)
+        or not isinstance(add, int | float)
+        or not (np.isfinite(add) and add >= 0)
+    ):
         raise DataError(f"add must be a non-negative number, got {add!r}.")
     if m in _TWO_BY_TWO:
         yi, vi, cc = _two_by_two(data, m, ai, bi, ci, di, n1i, n2i, add, to)

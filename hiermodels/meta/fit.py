@@ -223,6 +223,8 @@ class MetaFit:
         """A grid over tau covering the posterior (0 to 1.3 x its 99.5 % quantile)."""
         if self.spec.tau_prior is None:
             raise HiermodelsError("The common-effect model has no tau.")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+            raise HiermodelsError(f"n (grid points) must be a whole number >= 2, got {n!r}.")
         if tau_max is None:
             tau_max = 1.3 * float(self.spec.exact().tau_quantile(0.995))
         return np.linspace(0.0, tau_max, n)
@@ -326,9 +328,13 @@ class MetaFit:
 
     def report(self, path, title: str | None = None, citation: str | None = None):
         """Write one self-contained HTML report (see :func:`hiermodels.present.report.write_report`)."""
+        from hiermodels.persist.atomic import atomic_write
         from hiermodels.present.report import write_report
 
-        return write_report(self, path, title=title, citation=citation)
+        # atomic: a failing report never leaves a half-written file in place of a good one
+        return atomic_write(
+            path, lambda tmp: write_report(self, tmp, title=title, citation=citation)
+        )
 
     # display -----------------------------------------------------------------------------
     def __repr__(self) -> str:

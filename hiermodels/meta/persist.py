@@ -13,7 +13,6 @@ from __future__ import annotations
 import inspect
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -58,7 +57,12 @@ def prior_from_json(d):
         raise HiermodelsError(
             f"The file names an unknown tau prior {d!r}; known: {', '.join(_PRIORS)}."
         )
-    return cls(**d["args"])
+    try:
+        return cls(**d.get("args", {}))
+    except (TypeError, ValueError) as err:
+        raise HiermodelsError(
+            f"The file's {d['class']} tau prior has invalid arguments {d.get('args')!r}: {err}"
+        ) from err
 
 
 def _plain(obj):
@@ -76,7 +80,7 @@ def _gamma(fit) -> np.ndarray:
 def save_meta_fit(fit, path) -> None:
     """Write ``fit`` (a MetaFit) to ``path`` (netCDF)."""
     from hiermodels._version import __version__
-    from hiermodels.persist.netcdf import data_to_dataset
+    from hiermodels.persist.netcdf import data_to_dataset, write_idata
 
     spec = fit.spec
     args = {
@@ -107,6 +111,7 @@ def save_meta_fit(fit, path) -> None:
     idata = fit.idata.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if GROUP in idata.groups():
+            del idata[GROUP]
         idata.add_groups({GROUP: ds})
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    idata.to_netcdf(str(path))
+    write_idata(idata, path)  # atomic: a failed save leaves an existing file intact

@@ -17,6 +17,7 @@ import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
+from pymc.distributions.transforms import _default_transform
 
 from hiermodels.errors import HiermodelsError
 from hiermodels.meta import tau_priors as tp
@@ -79,8 +80,10 @@ class PyMCPrior(tp.TauPrior):
 
 def tau_to_pymc(prior, name: str = "tau"):
     """Add ``prior`` on tau to the PyMC model on the context stack and return tau."""
-    if isinstance(prior, PyMCPrior):
-        return prior.to_pymc(name)
+    if isinstance(prior, PyMCPrior):  # register the user's own distribution as `name`
+        rv = prior.dist.owner.clone().default_output()
+        transform = _default_transform(rv.owner.op, rv)
+        return pm.modelcontext(None).register_rv(rv, name, default_transform=transform)
     if isinstance(prior, tp.HalfNormal):
         return pm.HalfNormal(name, sigma=prior.scale)
     if isinstance(prior, tp.HalfCauchy):

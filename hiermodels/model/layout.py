@@ -33,10 +33,19 @@ class Layout:
     aux_pos: int
     n_dim: int
     collapsed: bool
+    fcent: np.ndarray = None
+
+    def __post_init__(self):
+        if self.fcent is None:
+            self.fcent = np.zeros(len(self.fq), dtype=np.int64)
 
 
-def make_layout(model, collapsed: bool) -> Layout:
+def make_layout(model, collapsed: bool, centered: dict | None = None) -> Layout:
+    """The layout of ``model``; ``centered`` (factor -> bool) defaults to the model's choice."""
     d = model.design
+    if centered is None:
+        choice = getattr(model, "factor_parameterization", None) or {}
+        centered = {k: v == "centered" for k, v in choice.items()}
     has_int = int(d.has_intercept)
     P = len(d.fixed_names) - has_int
     pos = has_int + P
@@ -82,4 +91,5 @@ def make_layout(model, collapsed: bool) -> Layout:
         aux_pos,
         pos,
         collapsed,
+        i64([int(bool(centered.get(g.name, False)) and not collapsed) for g in d.groups]),
     )

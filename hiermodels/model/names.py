@@ -108,6 +108,7 @@ def cor_label(factor: str, a: str, b: str) -> str:
 def parameters(design, aux=()) -> list[str]:
     """Every model parameter's variable (some may be absent from a given posterior)."""
     out = [INTERCEPT, SLOPES, *aux]
+    out += [v for v in (PHI, RHO, COR_RESIDUAL, SIGMA_RATIO) if v not in out]  # residual=
     for g in design.groups:
         out += [sd(g), cor(g), effects(g)]
     return out
@@ -134,3 +135,43 @@ def response_name(design) -> str:
     for g in design.groups:
         reserved |= {sd(g), effects(g), std_effects(g), cor(g), g.dim}
     return f"{name}_obs" if name in reserved else name
+
+
+# ---- residual structures (``residual=`` / ``sigma=`` of a Gaussian model)
+PHI = "phi"  #: AR(1) / CAR(1) autocorrelation
+RHO = "rho"  #: compound-symmetry correlation
+COR_RESIDUAL = "cor_residual"  #: unstructured residual correlation matrix
+SIGMA_RATIO = "sigma_ratio"  #: residual SD of each level / that of the first (varIdent)
+SIGMA_LEVEL_DIM = "sigma__level"
+RESID_TIME_DIM = "residual__time"
+RESIDUAL_THETA = "theta_unconstrained"  #: the sampler's unconstrained vector, kept for reuse
+RESIDUAL_ATTR = "hiermodels_residual"  #: posterior attribute: the residual structure's text
+
+
+def residual_variable(kind: str) -> str | None:
+    """Posterior variable of a residual structure's correlation (``None`` for iid)."""
+    return {"ar1": PHI, "car1": PHI, "cs": RHO, "unstructured": COR_RESIDUAL}.get(kind)
+
+
+def residual_cor_label(t1, t2) -> str:
+    """Table label of an unstructured residual correlation: ``cor_residual(8, 10)``."""
+    return f"{COR_RESIDUAL}({t1}, {t2})"
+
+
+def sigma_level_label(factor: str, level) -> str:
+    """Table label of a level's residual SD (varIdent): ``sigma(age=8)``."""
+    return f"sigma({factor}={level})"
+
+
+def clashes(design, aux=()) -> list[str]:
+    """Factor dims that would collide with a posterior variable or dim (a factor named ``b``).
+
+    ArviZ refuses a name that is both a variable and a coordinate ("found in both data_vars
+    and coords"), so such a factor must be renamed before sampling.
+    """
+    taken = {INTERCEPT, INTERCEPT_C, SLOPES, COEF_DIM, OBS_DIM, "chain", "draw", *aux}
+    for g in design.groups:
+        taken |= {sd(g), cor(g), effects(g), std_effects(g), chol(g)}
+        taken |= {g.term_dim, f"{g.term_dim}_bis", codes(g), zmatrix(g)}
+        taken |= {block_sd(g, t) for t in g.terms}
+    return [g.dim for g in design.groups if g.dim in taken]

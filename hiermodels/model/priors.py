@@ -165,9 +165,19 @@ def _row(param, cls, prior, source, user=False) -> dict:
     return {"parameter": param, "class": cls, "prior": str(prior), "source": source, "user": user}
 
 
+def _specificity(key, table: pd.DataFrame) -> int:
+    """0 for a class ("b", "sd"), 1 for all SDs of a factor ("sd(Subject)"), 2 for one term."""
+    key = re.sub(r"\s+", "", str(key))
+    if key in set(table["class"]):
+        return 0
+    return 1 if re.fullmatch(r"sd\([^,]+\)", key) else 2
+
+
 def _apply_overrides(pri: ModelPriors, overrides: dict, design) -> None:
     table = pri.table
-    for key, value in overrides.items():
+    # The more specific key wins whatever the dict order: classes first, then terms.
+    ordered = sorted(overrides.items(), key=lambda kv: _specificity(kv[0], table))
+    for key, value in ordered:
         key = str(key).strip()
         targets = _targets(key, table)
         if not targets:

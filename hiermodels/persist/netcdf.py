@@ -2,13 +2,18 @@
 
 The file is an ArviZ InferenceData netCDF with two additions: the model spec (JSON)
 and the package version in the posterior's attributes, and the rows the model was fitted
-on in a ``hiermodels_data`` group (categorical columns keep their level order). Loading
-rebuilds the model from spec + data, so predictions and every table work as before.
+on in a ``hiermodels_data`` group (every dtype, level order and column name kept: see
+:mod:`~hiermodels.persist.frame`). Loading rebuilds the model from spec + data, so
+predictions and every table work as before.
+
+Writes are atomic (:mod:`~hiermodels.persist.atomic`: a failed save never damages an
+existing file) and reads are guarded (:mod:`~hiermodels.persist.safety`: no external or
+virtual datasets, no unknown attributes; the file is closed after reading, so
+``hm.load(p).save(p)`` works).
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
@@ -16,46 +21,21 @@ import pandas as pd
 
 from hiermodels._version import __version__
 from hiermodels.errors import HiermodelsError
+from hiermodels.persist.atomic import atomic_write
+from hiermodels.persist.frame import dataset_to_frame, frame_to_dataset
+from hiermodels.persist.safety import read_idata as safe_read_idata
 
 DATA_GROUP = "hiermodels_data"
 
 
 def data_to_dataset(df: pd.DataFrame):
-    import xarray as xr
-
-    cats, kinds, vars_ = {}, {}, {}
-    for col in df.columns:
-        s = df[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            cats[col] = [str(c) for c in s.cat.categories]
-            vars_[col] = ("row", s.astype(str).to_numpy(dtype=str))
-            kinds[col] = "category"
-        elif pd.api.types.is_numeric_dtype(s) or s.dtype == bool:
-            vars_[col] = ("row", s.to_numpy())
-            kinds[col] = str(s.dtype)
-        else:
-            vars_[col] = ("row", s.astype(str).to_numpy(dtype=str))
-            kinds[col] = "str"
-    ds = xr.Dataset(vars_)
-    ds.attrs["categories"] = json.dumps(cats)
-    ds.attrs["kinds"] = json.dumps(kinds)
-    ds.attrs["columns"] = json.dumps([str(c) for c in df.columns])
-    return ds
+    """The fitted rows as a Dataset netCDF can store (see :mod:`hiermodels.persist.frame`)."""
+    return frame_to_dataset(df)
 
 
 def dataset_to_data(ds) -> pd.DataFrame:
-    cats = json.loads(ds.attrs["categories"])
-    kinds = json.loads(ds.attrs["kinds"])
-    out = {}
-    for col in json.loads(ds.attrs["columns"]):
-        vals = ds[col].values
-        if kinds[col] == "category":
-            out[col] = pd.Categorical(vals.astype(str), categories=cats[col])
-        elif kinds[col] == "str":
-            out[col] = vals.astype(str)
-        else:
-            out[col] = vals.astype(kinds[col]) if kinds[col] != "bool" else vals.astype(bool)
-    return pd.DataFrame(out)
+    """The rows :func:`data_to_dataset` stored (also hiermodels 0.1.0's layout)."""
+    return dataset_to_frame(ds)
 
 
 def save_fit(fit, path) -> None:
@@ -68,10 +48,29 @@ def save_fit(fit, path) -> None:
     post.attrs["hiermodels_wall_time"] = float(fit.wall_time)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if DATA_GROUP not in idata.groups():
-            idata.add_groups({DATA_GROUP: data_to_dataset(fit.model.data)})
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    idata.to_netcdf(str(path))
+        if DATA_GROUP in idata.groups():  # a loaded fit: store the model's rows afresh
+            del idata[DATA_GROUP]
+        idata.add_groups({DATA_GROUP: data_to_dataset(fit.model.data)})
+    write_idata(idata, path)
+
+
+def write_idata(idata, path) -> None:
+    """Write ``idata`` to ``path`` atomically: a failure leaves an existing file untouched.
+
+    Raises
+    ------
+    HiermodelsError
+        Naming ``path`` and the reason (an attribute netCDF cannot store, a full disk...).
+    """
+    try:
+        atomic_write(path, lambda tmp: idata.to_netcdf(str(tmp), engine="h5netcdf"))
+    except HiermodelsError:
+        raise
+    except Exception as err:
+        raise HiermodelsError(
+            f"Could not save {path}: {type(err).__name__}: {' '.join(str(err).split())[:300]}. "
+            "Any existing file there is unchanged."
+        ) from err
 
 
 def read_idata(path):
@@ -88,15 +87,12 @@ def read_idata(path):
     HiermodelsError
         If the file does not exist or was not written by hiermodels.
     """
-    import arviz as az
-
     path = Path(path)
     if not path.exists():
         raise HiermodelsError(f"No such file: {path}.")
-    try:
-        idata = az.from_netcdf(str(path))
-    except Exception as err:
-        raise HiermodelsError(f"{path} is not a netCDF file written by hiermodels: {err}") from err
+    if path.is_dir():
+        raise HiermodelsError(f"{path} is a folder; give the saved fit inside it, e.g. fit.nc.")
+    idata = safe_read_idata(path)  # no external data, no unknown attributes, file closed
     if "hiermodels_meta" in idata.groups():
         return idata, "meta"
     attrs = idata.posterior.attrs

@@ -46,6 +46,8 @@ def describe_model(model) -> str:
         f"  y_i ~ {_LIK[fam.name]}",
         f"  {link} = {_linear_predictor(model)}",
     ]
+    if getattr(model, "residual", None) is not None:  # residual= / sigma= structure
+        lines += model.residual.describe_lines()
     if d.groups:
         lines += ["", "Group-level effects (partial pooling)"]
     for g in d.groups:

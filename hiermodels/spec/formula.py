@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hiermodels.errors import FormulaError
+from hiermodels.spec.group_means import FORMULA_FUNCTIONS as _GROUP_MEAN_FUNCTIONS
 
-#: Functions a formula may call (R/brms spellings and NumPy ones).
+#: Functions a formula may call (R/brms spellings and NumPy ones), plus the group-mean
+#: centring transforms ``within(x, g)`` and ``between(x, g)`` (stateful: the group means
+#: of the fitted data are reused for new data).
 SAFE_FUNCTIONS = {
     "log": np.log,
     "log2": np.log2,
@@ -32,8 +35,13 @@ SAFE_FUNCTIONS = {
     "sqrt": np.sqrt,
     "abs": np.abs,
     "square": np.square,
+    "sin": np.sin,  # seasonal terms such as sin(2*pi*Time) (nlme's Ovary example)
+    "cos": np.cos,
+    **_GROUP_MEAN_FUNCTIONS,
 }
-_NUMPY_OK = {"log", "log2", "log10", "log1p", "exp", "sqrt", "abs", "square", "power"}
+_NUMPY_OK = {"log", "log2", "log10", "log1p", "exp", "sqrt", "abs", "square", "power", "sin", "cos"}
+#: Named constants a formula may use (unless the data has a column of that name).
+CONSTANTS = {"pi": np.pi}
 #: Calls formulae itself implements (stateful transforms and factor coding).
 _FORMULAE_BUILTINS = {"C", "center", "scale", "standardize"}
 #: Calls hiermodels interprets itself.
@@ -52,7 +60,7 @@ def safe_environment():
     """A formulae ``Environment`` holding only the whitelisted functions."""
     from formulae.environment import Environment
 
-    return Environment([{**SAFE_FUNCTIONS, "np": _SafeNumpy(), "numpy": _SafeNumpy()}])
+    return Environment([{**CONSTANTS, **SAFE_FUNCTIONS, "np": _SafeNumpy(), "numpy": _SafeNumpy()}])
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,12 @@ def check_safe(text: str, columns=()) -> None:
         raise FormulaError(f"Names with '__' are not allowed in a formula (in {text!r}).")
     if any(ch in text for ch in ";\\@"):
         raise FormulaError(f"Unexpected character in formula {text!r}.")
+    keyword = re.search(r"\b(lambda)\b", text)
+    if keyword:
+        raise FormulaError(
+            f"{keyword.group(1)!r} is not allowed in a formula (in {text!r}); a formula names "
+            "columns and whitelisted functions only."
+        )
     allowed = _FORMULAE_BUILTINS | _SPECIAL | set(SAFE_FUNCTIONS)
     allowed |= {f"{m}.{f}" for m in ("np", "numpy") for f in _NUMPY_OK}
     for m in _CALL.finditer(text):
@@ -323,7 +337,7 @@ def referenced_names(text: str) -> set[str]:
         rest = text[end:].lstrip()
         if m.group(2) and rest.startswith("("):
             continue
-        if tok in {"np", "numpy"} or tok.startswith(("np.", "numpy.")):
+        if tok in {"np", "numpy"} or tok.startswith(("np.", "numpy.")) or tok in CONSTANTS:
             continue
         names.add(tok)
     return names

@@ -7,9 +7,9 @@ A :class:`ModelSpec` plus the data rebuilds the model exactly; it is what
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
-from hiermodels.errors import HiermodelsError
+from hiermodels.errors import HiermodelsError, SpecError
 
 PARAMETERIZATIONS = ("noncentered", "centered", "collapsed", "auto")
 
@@ -31,6 +31,9 @@ class ModelSpec:
         ``"centered"``, ``"collapsed"``, or a dict factor -> centred/noncentred.
     dropna : bool
         Drop rows with missing values (with a warning) instead of raising.
+    residual, sigma : str or None
+        Gaussian residual structure (``"ar1(time | unit)"``...) and varIdent factor
+        (``"~ 0 + C(age)"``); see :mod:`hiermodels.spec.residual`.
     """
 
     formula: str
@@ -39,6 +42,8 @@ class ModelSpec:
     priors: dict = field(default_factory=dict)
     parameterization: str | dict = "auto"
     dropna: bool = False
+    residual: str | None = None
+    sigma: str | None = None
 
     def __post_init__(self):
         par = self.parameterization
@@ -55,4 +60,21 @@ class ModelSpec:
 
     @classmethod
     def from_json(cls, text: str) -> ModelSpec:
-        return cls(**json.loads(text))
+        """The spec :meth:`to_json` wrote; a damaged or foreign one is a clear error."""
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as err:
+            raise SpecError(f"The saved model spec is not valid JSON ({err}).") from err
+        if not isinstance(d, dict):
+            raise SpecError(f"The saved model spec must be a JSON object, got {type(d).__name__}.")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise SpecError(
+                f"The saved model spec has unknown keys {unknown}; known: {sorted(known)}. "
+                "Was the file written by a newer hiermodels, or edited?"
+            )
+        try:
+            return cls(**d)
+        except TypeError as err:  # a required key is missing
+            raise SpecError(f"The saved model spec is incomplete: {err}.") from err

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hiermodels.errors import PriorError
+from hiermodels.spec.prior_params import check_prior_params
 
 # distribution -> (positional parameter names, support)
 _DISTS = {
@@ -78,11 +79,9 @@ class Prior:
         extra = [p for p in params if p not in names]
         if missing or extra:
             raise PriorError(f"{name} takes parameters {names}; got {sorted(params)}.")
-        for k, v in params.items():
-            if not np.isfinite(float(v)):
-                raise PriorError(f"Prior parameter {k}={v!r} of {name} is not finite.")
+        values = check_prior_params(name, params)  # numbers, finite, scales > 0
         object.__setattr__(self, "dist", name)
-        object.__setattr__(self, "params", {k: float(params[k]) for k in names})
+        object.__setattr__(self, "params", {k: values[k] for k in names})
 
     @classmethod
     def parse(cls, spec) -> Prior:

@@ -11,35 +11,45 @@ Two targets:
 
 * **collapsed** (Gaussian, one grouping factor): group effects integrated out
   (:mod:`.collapsed_nb`), drawn exactly after sampling;
-* **non-centred** (every family with its canonical link, any number of nested or
-  crossed factors): :mod:`.glmm_nb`.
+* **group effects sampled** (every family, canonical or probit link, any number of nested
+  or crossed factors, each factor centred or non-centred as
+  :mod:`hiermodels.model.parameterization` chooses): :mod:`.glmm_nb`.
 
-Models outside this (probit link, uniform or centred priors) sample the PyMC graph.
+Priors: every one the PyMC graph takes (``Uniform`` on SDs, sigma and phi through the
+logit-interval transform, on the sampled-effects path). The PyMC graph is sampled only
+when a user asks for it (``fit(sampler="nutpie" | "pymc" | "numpyro")``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hiermodels.backends.kernels.priors_nb import KIND, encode
+from hiermodels.backends.kernels.priors_nb import BOUNDED, KIND, encode
 from hiermodels.model.layout import Layout
 
-_FAMILY_CODE = {"gaussian": 0, "bernoulli": 1, "binomial": 2, "poisson": 3, "negbinomial": 4}
+_FAMILY_CODE = {
+    ("gaussian", "identity"): 0,
+    ("bernoulli", "logit"): 1,
+    ("binomial", "logit"): 2,
+    ("poisson", "log"): 3,
+    ("negbinomial", "log"): 4,
+    ("bernoulli", "probit"): 5,
+    ("binomial", "probit"): 6,
+}
 
 
 def supports(model) -> bool:
-    """Whether the kernel covers ``model`` (else the PyMC graph is sampled)."""
-    if model.family.link not in ("identity", "logit", "log"):
-        return False
-    par = model.spec.parameterization
-    if (isinstance(par, dict) and "centered" in par.values()) or par == "centered":
+    """Whether the kernel covers ``model`` (else only the PyMC graph can sample it)."""
+    if (model.family.name, model.family.link) not in _FAMILY_CODE:
         return False
     pri = model._priors
-    priors = [*pri.b.values(), *pri.aux.values()]
-    priors += [p for g in pri.sd.values() for p in g.values()]
-    if pri.intercept is not None:
-        priors.append(pri.intercept)
-    return all(p.dist in KIND for p in priors)
+    fixed = [*pri.b.values()] + ([pri.intercept] if pri.intercept is not None else [])
+    scales = [*pri.aux.values()] + [p for g in pri.sd.values() for p in g.values()]
+    if not all(p.dist in KIND for p in fixed):
+        return False
+    if model.collapsed:  # the collapsed kernel maps positive parameters through exp only
+        return all(p.dist in KIND for p in scales)
+    return all(p.dist in KIND or p.dist in BOUNDED for p in scales)
 
 
 def _prior_arrays(model) -> dict:
@@ -93,11 +103,15 @@ def kernel_data(model, lay: Layout) -> dict:
             "Zty": Zty,
             "N": d.n,
         }
+    from hiermodels.backends.kernels.links_nb import loglik_const
+
     fzcol = np.cumsum([0] + [g.q for g in d.groups])[:-1]
+    family = _FAMILY_CODE[(model.family.name, model.family.link)]
+    trials = d.trials.astype(float) if d.trials is not None else np.ones(d.n)
     return {
         **base,
         "y": d.y.astype(float),
-        "trials": d.trials.astype(float) if d.trials is not None else np.ones(d.n),
+        "trials": trials,
         "Xc": np.ascontiguousarray(Xc, dtype=float),
         "offset": offset.astype(float),
         "codes": np.ascontiguousarray(np.array([g.codes for g in d.groups]).reshape(-1, d.n)),
@@ -107,7 +121,9 @@ def kernel_data(model, lay: Layout) -> dict:
         "fJ": lay.fJ,
         "fzcol": np.asarray(fzcol, dtype=np.int64),
         "fz": lay.fz,
-        "family": _FAMILY_CODE[model.family.name],
+        "fcent": lay.fcent,
+        "family": family,
+        "lconst": loglik_const(family, d.y, trials),
     }
 
 
@@ -141,21 +157,55 @@ def _raw_logp(lay: Layout):
 
 
 def initial_point(model, lay: Layout, rng: np.random.Generator) -> np.ndarray:
-    """A dispersed start near the prior's centre (jittered), like Stan's but scaled."""
+    """A dispersed start near the prior's centre (jittered), like Stan's but scaled.
+
+    SDs start near half their prior's scale (a quarter into a ``Uniform`` prior's
+    interval), group effects of a centred factor within +-1 such SD of zero.
+    """
     pri = model._priors
     x = rng.uniform(-1, 1, lay.n_dim)
     if lay.has_int:
         x[0] = pri.intercept.params["mu"] + 0.1 * x[0] * pri.intercept.params["sigma"]
-    scales = [
-        p.params.get("sigma", p.params.get("beta", 1.0))
-        for g in model.design.groups
-        for p in pri.sd[g.name].values()
-    ]
+    sd_priors = [p for g in model.design.groups for p in pri.sd[g.name].values()]
     k = 0
     for f in range(len(lay.fq)):
-        for a in range(lay.fq[f]):
-            x[lay.flogsd[f] + a] = np.log(0.5 * scales[k]) + 0.5 * x[lay.flogsd[f] + a]
+        q, J = lay.fq[f], lay.fJ[f]
+        start = np.empty(q)
+        for a in range(q):
+            p = sd_priors[k]
+            start[a] = _start_value(p)
+            x[lay.flogsd[f] + a] = _unconstrain(p, start[a]) + 0.5 * x[lay.flogsd[f] + a]
             k += 1
-    if lay.aux_pos >= 0 and model.family.name == "gaussian":
-        x[lay.aux_pos] = np.log(0.5 * np.std(model.design.y)) + 0.5 * x[lay.aux_pos]
+        if lay.fcent[f]:
+            block = x[lay.fz[f] : lay.fz[f] + J * q].reshape(J, q)
+            x[lay.fz[f] : lay.fz[f] + J * q] = (block * start).ravel()
+    if lay.aux_pos >= 0:
+        p = next(iter(pri.aux.values()))
+        if model.family.name == "gaussian":
+            v0 = 0.5 * np.std(model.design.y)
+            if p.dist in BOUNDED:
+                v0 = float(np.clip(v0, *_inside(p)))
+            x[lay.aux_pos] = _unconstrain(p, v0) + 0.5 * x[lay.aux_pos]
+        elif p.dist in BOUNDED:
+            x[lay.aux_pos] = _unconstrain(p, _start_value(p)) + 0.5 * x[lay.aux_pos]
     return x
+
+
+def _inside(p) -> tuple[float, float]:
+    lo, hi = p.params["lower"], p.params["upper"]
+    return lo + 0.01 * (hi - lo), hi - 0.01 * (hi - lo)
+
+
+def _start_value(p) -> float:
+    if p.dist in BOUNDED:
+        return p.params["lower"] + 0.25 * (p.params["upper"] - p.params["lower"])
+    return 0.5 * p.params.get("sigma", p.params.get("beta", 1.0))
+
+
+def _unconstrain(p, v: float) -> float:
+    """The unconstrained value of a positive parameter ``v`` (log, or logit-interval)."""
+    if p.dist in BOUNDED:
+        lo, hi = p.params["lower"], p.params["upper"]
+        t = (v - lo) / (hi - lo)
+        return float(np.log(t) - np.log1p(-t))
+    return float(np.log(v))

@@ -1,16 +1,30 @@
-r"""Non-centred multilevel GLM log density and gradient (numba, compiled once per machine).
+r"""Multilevel GLM log density and gradient, per factor centred or non-centred (numba).
 
 The model is the one :func:`hiermodels.backends.pymc.graph.build_model` writes as a PyMC graph:
-:math:`\eta_i = \alpha_c + x_{ci}'\beta + o_i + \sum_f z_{fi}' r_{f,f[i]}` with
-:math:`r_{f,j} = L_f u_{f,j}`, :math:`u_{f,j} \sim N(0, I)`,
+:math:`\eta_i = \alpha_c + x_{ci}'\beta + o_i + \sum_f z_{fi}' r_{f,f[i]}`,
+:math:`r_{f,j} \sim N(0, L_f L_f')`,
 :math:`L_f = \mathrm{diag}(s_f)\, L^{\Omega}_f` block-diagonal over correlation blocks.
-The gradient is hand-written reverse mode: with :math:`e_i = \partial\ell/\partial\eta_i`,
-:math:`R_{f,ja} = \sum_{i: f[i]=j} e_i z_{fia}`, then
-:math:`\partial/\partial u_{f,j} = L_f' R_{f,j} - u_{f,j}` and
-:math:`\partial/\partial L_f = \sum_j R_{f,j} u_{f,j}'`.
+Each factor is sampled one of two ways (``fcent[f]``, chosen by
+:mod:`hiermodels.model.parameterization`):
 
-Families (``family`` code): 0 gaussian (identity), 1 bernoulli (logit), 2 binomial
-(logit), 3 poisson (log), 4 negative binomial NB2 (log).
+* **non-centred** (``fcent = 0``): :math:`r_{f,j} = L_f u_{f,j}`, :math:`u_{f,j} \sim N(0, I)`;
+* **centred** (``fcent = 1``): :math:`r_{f,j}` itself, with prior
+  :math:`\sum_j \log N(r_j \mid 0, LL') = -J\sum_a \log L_{aa} - \tfrac12\sum_j
+  \lVert w_j\rVert^2 - \tfrac{Jq}{2}\log 2\pi`, :math:`w_j = L^{-1} r_j`.
+
+The gradient is hand-written reverse mode: with :math:`e_i = \partial\ell/\partial\eta_i`,
+:math:`R_{f,ja} = \sum_{i: f[i]=j} e_i z_{fia}`, then non-centred
+:math:`\partial/\partial u_{f,j} = L_f' R_{f,j} - u_{f,j}`,
+:math:`\partial/\partial L_f = \sum_j R_{f,j} u_{f,j}'`; centred
+:math:`\partial/\partial r_{f,j} = R_{f,j} - L^{-\top} w_j` and
+:math:`\partial/\partial L_f = \mathrm{lower}\big(\sum_j (L^{-\top} w_j) w_j'\big) -
+J\,\mathrm{diag}(1/L_{aa})` (from :math:`d\,\mathrm{tr}(L^{-1}SL^{-\top}) =
+-2\,\mathrm{tr}(L^{-1}SL^{-\top}L^{-1}dL)`, :math:`S = \sum_j r_j r_j'`). Either way
+:math:`\partial/\partial L_f` is carried to the SDs and CPCs by :func:`scale_priors`.
+
+SDs and the auxiliary parameter go through :func:`~.priors_nb.positive_transform` (log
+scale, or logit-interval for a ``Uniform`` prior). Families and links:
+:mod:`.links_nb`.
 """
 
 from __future__ import annotations
@@ -20,66 +34,19 @@ import math
 import numba as nb
 import numpy as np
 
+from hiermodels.backends.kernels.links_nb import loglik_point
 from hiermodels.backends.kernels.priors_nb import (
     LOG_2PI,
     cpc_cholesky,
-    digamma,
     lkj_cpc,
-    log_positive,
+    positive_transform,
     real_prior,
 )
 
-GAUSSIAN, BERNOULLI, BINOMIAL, POISSON, NEGBINOMIAL = 0, 1, 2, 3, 4
-
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)
-def _log1pexp(x):
-    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
-
-
-@nb.njit(cache=True, error_model="numpy", nogil=True)
-def loglik_point(family, y, n, eta, aux):
-    """log p(y | eta, aux) and its derivatives w.r.t. eta and aux (the natural aux)."""
-    if family == GAUSSIAN:
-        r = y - eta
-        s2 = aux * aux
-        return (
-            -0.5 * LOG_2PI - math.log(aux) - 0.5 * r * r / s2,
-            r / s2,
-            -1.0 / aux + r * r / (s2 * aux),
-        )
-    if family == BERNOULLI:
-        p = 1.0 / (1.0 + math.exp(-eta))
-        return y * eta - _log1pexp(eta), y - p, 0.0
-    if family == BINOMIAL:
-        p = 1.0 / (1.0 + math.exp(-eta))
-        c = math.lgamma(n + 1) - math.lgamma(y + 1) - math.lgamma(n - y + 1)
-        return c + y * eta - n * _log1pexp(eta), y - n * p, 0.0
-    if family == POISSON:
-        mu = math.exp(eta)
-        return y * eta - mu - math.lgamma(y + 1), y - mu, 0.0
-    phi = aux
-    mu = math.exp(eta)
-    lmp = math.log(mu + phi)
-    lp = (
-        math.lgamma(y + phi)
-        - math.lgamma(phi)
-        - math.lgamma(y + 1)
-        + phi * (math.log(phi) - lmp)
-        + y * (eta - lmp)
-    )
-    d_eta = phi * (y - mu) / (mu + phi)
-    d_phi = digamma(y + phi) - digamma(phi) + math.log(phi) + 1.0 - lmp - (y + phi) / (mu + phi)
-    return lp, d_eta, d_phi
-
-
-@nb.njit(cache=True, error_model="numpy", nogil=True)
-def factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc):
-    """L_f (q x q), the correlation factor Lc and the SDs of factor f."""
+def _cholesky_from_sd(theta, f, sd, fq, bfac, bstart, bsize, bcorr, bcpc):
     q = fq[f]
-    sd = np.empty(q)
-    for a in range(q):
-        sd[a] = math.exp(theta[flogsd[f] + a])
     Lc = np.zeros((q, q))
     for k in range(bfac.shape[0]):
         if bfac[k] != f:
@@ -101,10 +68,33 @@ def factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc):
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)
+def factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc):
+    """L_f (q x q), the correlation factor Lc and the SDs of factor f (SDs on the log scale)."""
+    q = fq[f]
+    sd = np.empty(q)
+    for a in range(q):
+        sd[a] = math.exp(theta[flogsd[f] + a])
+    return _cholesky_from_sd(theta, f, sd, fq, bfac, bstart, bsize, bcorr, bcpc)
+
+
+@nb.njit(cache=True, error_model="numpy", nogil=True)
+def factor_cholesky_pri(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc, pri_sd):
+    """As :func:`factor_cholesky`, each SD through its prior's transform (``pri_sd`` rows)."""
+    q = fq[f]
+    col = 0
+    for g in range(f):
+        col += fq[g]
+    sd = np.empty(q)
+    for a in range(q):
+        sd[a] = positive_transform(pri_sd[col + a], theta[flogsd[f] + a])[2]
+    return _cholesky_from_sd(theta, f, sd, fq, bfac, bstart, bsize, bcorr, bcpc)
+
+
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def scale_priors(
     theta, grad, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc, beta_eta, pri_sd, gLs, Lcs, sds
 ):
-    """Priors of the SDs and correlations + chain rule from dL to (log sd, CPC)."""
+    """Priors of the SDs and correlations + chain rule from dL to (unconstrained sd, CPC)."""
     lp = 0.0
     col = 0
     for f in range(fq.shape[0]):
@@ -116,10 +106,9 @@ def scale_priors(
             for b in range(a + 1):
                 g_sd += gL[a, b] * Lc[a, b]
                 gLc[a, b] = gL[a, b] * sd[a]
-            u = theta[flogsd[f] + a]
-            l0, d0, v = log_positive(pri_sd[col + a], u)
+            l0, d0, _, dv = positive_transform(pri_sd[col + a], theta[flogsd[f] + a])
             lp += l0
-            grad[flogsd[f] + a] += d0 + g_sd * v
+            grad[flogsd[f] + a] += d0 + g_sd * dv
         for k in range(bfac.shape[0]):
             if bfac[k] != f or bcorr[k] != 1 or bsize[k] < 2:
                 continue
@@ -152,6 +141,35 @@ def fixed_priors(theta, grad, has_int, P, pri_int, pri_b):
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)
+def centred_prior(rf, L, grad_r, gL):
+    """sum_j log N(r_j | 0, LL'): adds -L^-T w_j to ``grad_r`` (J x q) and dL to ``gL``."""
+    J, q = rf.shape
+    lp = -0.5 * J * q * LOG_2PI
+    for a in range(q):
+        lp -= J * math.log(L[a, a])
+        gL[a, a] -= J / L[a, a]
+    w = np.empty(q)
+    u = np.empty(q)
+    for j in range(J):
+        for a in range(q):  # w = L^-1 r_j (forward substitution)
+            acc = rf[j, a]
+            for b in range(a):
+                acc -= L[a, b] * w[b]
+            w[a] = acc / L[a, a]
+            lp -= 0.5 * w[a] * w[a]
+        for a in range(q - 1, -1, -1):  # u = L^-T w (back substitution)
+            acc = w[a]
+            for b in range(a + 1, q):
+                acc -= L[b, a] * u[b]
+            u[a] = acc / L[a, a]
+        for a in range(q):
+            grad_r[j, a] -= u[a]
+            for b in range(a + 1):
+                gL[a, b] += u[a] * w[b]
+    return lp
+
+
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def glmm_logp(
     theta,
     y,
@@ -165,6 +183,7 @@ def glmm_logp(
     fzcol,
     flogsd,
     fz,
+    fcent,
     bfac,
     bstart,
     bsize,
@@ -178,73 +197,98 @@ def glmm_logp(
     has_int,
     aux_pos,
     family,
+    lconst,
 ):
-    """Log posterior density (unconstrained) and its gradient."""
+    """Log posterior density (unconstrained) and its gradient.
+
+    ``lconst`` is :func:`~.links_nb.loglik_const` of the data (added, not recomputed).
+    """
     N, P = Xc.shape
     F = fq.shape[0]
     grad = np.zeros(theta.shape[0])
-    lp = fixed_priors(theta, grad, has_int, P, pri_int, pri_b)
-    eta = offset.copy()
-    c0 = theta[0] if has_int else 0.0
-    for i in range(N):
-        acc = c0
-        for p in range(P):
-            acc += Xc[i, p] * theta[has_int + p]
-        eta[i] += acc
+    lp = lconst + fixed_priors(theta, grad, has_int, P, pri_int, pri_b)
     qmax = np.max(fq) if F > 0 else 1
     Ls = np.zeros((F, qmax, qmax))
     Lcs = np.zeros((F, qmax, qmax))
     sds = np.zeros((F, qmax))
+    # group effects of all factors, flat in theta's order (offset roff[f]): r = z L' or r
+    roff = np.zeros(F + 1, dtype=np.int64)
     for f in range(F):
-        Lf, Lc, sd = factor_cholesky(theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc)
+        roff[f + 1] = roff[f] + fJ[f] * fq[f]
+    rall = np.empty(roff[F])
+    for f in range(F):
+        Lf, Lc, sd = factor_cholesky_pri(
+            theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc, pri_sd
+        )
         q, J = fq[f], fJ[f]
         zf = theta[fz[f] : fz[f] + J * q].reshape((J, q))
-        r = zf @ Lf.T
-        for j in range(J):
-            for a in range(q):
-                lp += -0.5 * zf[j, a] * zf[j, a] - 0.5 * LOG_2PI
-        for i in range(N):
-            j = codes[f, i]
-            acc = 0.0
-            for a in range(q):
-                acc += Z[i, fzcol[f] + a] * r[j, a]
-            eta[i] += acc
+        if fcent[f] == 1:
+            rall[roff[f] : roff[f + 1]] = theta[fz[f] : fz[f] + J * q]
+        else:
+            rall[roff[f] : roff[f + 1]] = (zf @ Lf.T).ravel()
+            for j in range(J):
+                for a in range(q):
+                    lp += -0.5 * zf[j, a] * zf[j, a] - 0.5 * LOG_2PI
         Ls[f, :q, :q] = Lf
         Lcs[f, :q, :q] = Lc
         sds[f, :q] = sd
     aux = 0.0
+    d_aux_du = 0.0
     if aux_pos >= 0:
-        l0, d0, aux = log_positive(pri_aux, theta[aux_pos])
+        l0, d0, aux, d_aux_du = positive_transform(pri_aux, theta[aux_pos])
         lp += l0
         grad[aux_pos] += d0
-    e = np.empty(N)
+    # one pass over the rows: eta, the likelihood, and its pull-back to beta and the effects
+    c0 = theta[0] if has_int else 0.0
+    Rall = np.zeros(roff[F])
     g_aux = 0.0
+    g0 = 0.0
+    gb = np.zeros(P)
     for i in range(N):
-        l1, d_eta, d_aux = loglik_point(family, y[i], trials[i], eta[i], aux)
-        lp += l1
-        e[i] = d_eta
-        g_aux += d_aux
-    if aux_pos >= 0:
-        grad[aux_pos] += g_aux * aux
-    for i in range(N):
-        if has_int:
-            grad[0] += e[i]
+        acc = offset[i] + c0
         for p in range(P):
-            grad[has_int + p] += e[i] * Xc[i, p]
+            acc += Xc[i, p] * theta[has_int + p]
+        for f in range(F):
+            q = fq[f]
+            base = roff[f] + codes[f, i] * q
+            col = fzcol[f]
+            for a in range(q):
+                acc += Z[i, col + a] * rall[base + a]
+        l1, e, d_aux = loglik_point(family, y[i], trials[i], acc, aux)
+        lp += l1
+        g_aux += d_aux
+        g0 += e
+        for p in range(P):
+            gb[p] += e * Xc[i, p]
+        for f in range(F):
+            q = fq[f]
+            base = roff[f] + codes[f, i] * q
+            col = fzcol[f]
+            for a in range(q):
+                Rall[base + a] += e * Z[i, col + a]
+    if aux_pos >= 0:
+        grad[aux_pos] += g_aux * d_aux_du
+    if has_int:
+        grad[0] += g0
+    for p in range(P):
+        grad[has_int + p] += gb[p]
     gLs = np.zeros((F, qmax, qmax))
     for f in range(F):
         q, J = fq[f], fJ[f]
-        R = np.zeros((J, q))
-        for i in range(N):
-            j = codes[f, i]
-            for a in range(q):
-                R[j, a] += e[i] * Z[i, fzcol[f] + a]
+        R = Rall[roff[f] : roff[f + 1]].reshape((J, q))
         zf = theta[fz[f] : fz[f] + J * q].reshape((J, q))
-        gz = R @ np.ascontiguousarray(Ls[f, :q, :q]) - zf
+        L = np.ascontiguousarray(Ls[f, :q, :q])
+        if fcent[f] == 1:
+            gL = np.zeros((q, q))
+            lp += centred_prior(zf, L, R, gL)
+            gz = R
+        else:
+            gz = R @ L - zf
+            gL = R.T @ zf
         for j in range(J):
             for a in range(q):
                 grad[fz[f] + j * q + a] += gz[j, a]
-        gLs[f, :q, :q] = R.T @ zf
+        gLs[f, :q, :q] = gL
     lp += scale_priors(
         theta, grad, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc, beta_eta, pri_sd, gLs, Lcs, sds
     )

@@ -56,6 +56,7 @@ GLMM_ARRAYS = (
     "fzcol",
     "flogsd",
     "fz",
+    "fcent",
     "bfac",
     "bstart",
     "bsize",
@@ -169,9 +170,9 @@ def collapsed_cfunc(dim, x_, out_, logp_, ud):
 
 @nb.cfunc(_LOGP_SIG, cache=True, error_model="numpy")
 def glmm_cfunc(dim, x_, out_, logp_, ud):
-    t = nb.carray(ud, (ROW * 22,), np.uint64)
+    t = nb.carray(ud, (ROW * 23,), np.uint64)
     x = nb.carray(x_, (dim,))
-    sc = _f1(t, 21)
+    sc = _f1(t, 22)
     lp, g = glmm_logp(
         x,
         _f1(t, 0),
@@ -190,14 +191,16 @@ def glmm_cfunc(dim, x_, out_, logp_, ud):
         _i1(t, 13),
         _i1(t, 14),
         _i1(t, 15),
-        _f1(t, 16),
+        _i1(t, 16),
         _f1(t, 17),
-        _f2(t, 18),
+        _f1(t, 18),
         _f2(t, 19),
-        _f1(t, 20),
+        _f2(t, 20),
+        _f1(t, 21),
         int(sc[0]),
         int(sc[1]),
         int(sc[2]),
+        sc[3],
     )
     return _finish(lp, g, nb.carray(out_, (dim,)), nb.carray(logp_, (1,)), dim)
 
@@ -230,7 +233,7 @@ def native_arrays(data: dict, collapsed: bool) -> list[np.ndarray]:
         scal = [data["yty"], data["N"], data["has_int"], data["aux_pos"]]
         names = COLLAPSED_ARRAYS
     else:
-        scal = [data["has_int"], data["aux_pos"], data["family"]]
+        scal = [data["has_int"], data["aux_pos"], data["family"], data["lconst"]]
         names = GLMM_ARRAYS
     out = []
     for n in names:

@@ -1,6 +1,12 @@
-"""Unconstrained kernel draws -> the named posterior of the PyMC graph (vectorised)."""
+"""Unconstrained kernel draws -> the named posterior of the PyMC graph (vectorised).
+
+``r_<f>`` is the same variable whichever way factor f was sampled: read directly from a
+centred block, ``z L'`` from a non-centred one, or drawn exactly (collapsed).
+"""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import xarray as xr
@@ -11,9 +17,11 @@ from hiermodels.model.names import coords_of
 
 def constrained(model, lay, theta: np.ndarray) -> dict:
     """Named quantities for draws ``theta`` of shape (D, n_dim) (group effects excluded)."""
-    from hiermodels.backends.kernels.glmm_nb import factor_cholesky
+    from hiermodels.backends.kernels import _prior_arrays
+    from hiermodels.backends.kernels.glmm_nb import factor_cholesky_pri
 
     d = model.design
+    pa = _prior_arrays(model)
     D = theta.shape[0]
     out = {}
     if lay.P:
@@ -27,7 +35,7 @@ def constrained(model, lay, theta: np.ndarray) -> dict:
         Lc = np.empty((D, q, q))
         sd = np.empty((D, q))
         for k in range(D):
-            L[k], Lc[k], sd[k] = factor_cholesky(
+            L[k], Lc[k], sd[k] = factor_cholesky_pri(
                 theta[k],
                 f,
                 lay.fq,
@@ -37,14 +45,26 @@ def constrained(model, lay, theta: np.ndarray) -> dict:
                 lay.bsize,
                 lay.bcorr,
                 lay.bcpc,
+                pa["pri_sd"],
             )
         out[names.sd(g)] = sd
         out[f"L_{g.dim}"] = L
         if any(g.correlated):
             out[names.cor(g)] = Lc @ np.swapaxes(Lc, 1, 2)
     if lay.aux_pos >= 0:
-        out[model.family.aux[0]] = np.exp(theta[:, lay.aux_pos])
+        out[model.family.aux[0]] = positive_values(pa["pri_aux"], theta[:, lay.aux_pos])
     return out
+
+
+def positive_values(row, u):
+    """The constrained value of a positive parameter (``exp``, or logit-interval for Uniform)."""
+    from hiermodels.backends.kernels.priors_nb import UNIFORM
+
+    if int(row[0]) == UNIFORM:
+        from scipy.special import expit
+
+        return row[1] + (row[2] - row[1]) * expit(u)
+    return np.exp(u)
 
 
 def _exact_draws(flat, lay, sigma, L, data, g, rng):
@@ -81,7 +101,7 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
             r, rb_means[names.effects(g)] = _exact_draws(flat, lay, vals["sigma"], L, data, g, rng)
         else:
             z = flat[:, lay.fz[f] : lay.fz[f] + g.n_levels * g.q].reshape(C * S, g.n_levels, g.q)
-            r = z @ np.swapaxes(L, 1, 2)
+            r = z if lay.fcent[f] else z @ np.swapaxes(L, 1, 2)
         vals[names.effects(g)] = r
         dims[names.sd(g)] = [g.term_dim]
         dims[names.cor(g)] = [g.term_dim, f"{g.term_dim}_bis"]
@@ -96,6 +116,12 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
         coords=coords,
     )
     post.attrs["collapsed"] = int(lay.collapsed)
+    post.attrs["parameterization"] = json.dumps(
+        {
+            g.name: "collapsed" if lay.collapsed else ("centered" if c else "noncentered")
+            for g, c in zip(d.groups, lay.fcent, strict=True)
+        }
+    )
     groups = {"posterior": post, "sample_stats": raw.sample_stats}
     if rb_means:
         rb_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}

@@ -4,6 +4,13 @@ Scalar priors are encoded as ``(kind, p0, p1, p2)`` rows. Positive parameters ar
 sampled on the log scale: for :math:`v = e^u` the density of :math:`u` is
 :math:`p(v)\,v`, whose log-gradient is :math:`v\,\partial_v \log p(v) + 1`.
 
+Bounded parameters (a ``Uniform(lower, upper)`` prior on an SD, sigma or phi) are sampled on
+the logit-interval scale, as PyMC's ``Interval`` transform does: :math:`v = l + (h - l)\,s`,
+:math:`s = 1/(1 + e^{-u})`, so :math:`dv/du = (h - l)s(1 - s)` and the density of :math:`u` is
+:math:`\frac{1}{h - l}\cdot(h - l)s(1-s) = s(1 - s)`, with log-gradient :math:`1 - 2s`
+(:func:`positive_transform`). ``Uniform`` is in :data:`BOUNDED`, not in :data:`KIND`: kernels
+that map every positive parameter through ``exp`` (collapsed, marginal) do not take it.
+
 Correlation matrices use Stan's canonical-partial-correlation (CPC) transform
 (Stan Reference Manual, "Cholesky factors of correlation matrices"; Lewandowski,
 Kurowicka & Joe 2009): unconstrained :math:`y_k`, CPCs :math:`z_k = \tanh y_k`, and row
@@ -23,6 +30,7 @@ import numpy as np
 
 NORMAL, STUDENT_T, CAUCHY = 0, 1, 2
 HALF_NORMAL, HALF_STUDENT_T, HALF_CAUCHY, EXPONENTIAL, GAMMA, LOG_NORMAL = 10, 11, 12, 13, 14, 15
+UNIFORM = 16
 
 KIND = {
     "Normal": NORMAL,
@@ -35,13 +43,17 @@ KIND = {
     "Gamma": GAMMA,
     "LogNormal": LOG_NORMAL,
 }
+#: Priors with a bounded support, sampled through the logit-interval transform (only by
+#: kernels whose positive parameters go through :func:`positive_transform`).
+BOUNDED = {"Uniform": UNIFORM}
 LOG_2PI = math.log(2.0 * math.pi)
 
 
 def encode(prior) -> np.ndarray:
     """``(kind, p0, p1, p2)`` for a :class:`hiermodels.Prior` (raises KeyError if unsupported)."""
     vals = list(prior.params.values())
-    return np.array([KIND[prior.dist], *vals, *[0.0] * (3 - len(vals))], dtype=np.float64)
+    kind = KIND[prior.dist] if prior.dist in KIND else BOUNDED[prior.dist]
+    return np.array([kind, *vals, *[0.0] * (3 - len(vals))], dtype=np.float64)
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)
@@ -100,6 +112,30 @@ def log_positive(row, u):
     v = math.exp(u)
     lp, g = positive_prior(row, v)
     return lp + u, g * v + 1.0, v
+
+
+@nb.njit(cache=True, error_model="numpy", nogil=True)
+def positive_transform(row, u):
+    """A positive (or bounded) parameter from its unconstrained value ``u``.
+
+    Returns ``(lp, dlp, v, dv)``: the prior's log density on the ``u`` scale (Jacobian
+    included), its derivative w.r.t. ``u``, the value ``v`` and ``dv/du``. ``exp`` for every
+    prior in :data:`KIND`; the logit-interval map for ``Uniform(lower, upper)``.
+    """
+    if int(row[0]) == UNIFORM:
+        lo, hi = row[1], row[2]
+        if u >= 0:  # s and 1 - s each without cancellation
+            e = math.exp(-u)
+            s, t = 1.0 / (1.0 + e), e / (1.0 + e)
+            log_s, log_t = -math.log1p(e), -u - math.log1p(e)
+        else:
+            e = math.exp(u)
+            s, t = e / (1.0 + e), 1.0 / (1.0 + e)
+            log_s, log_t = u - math.log1p(e), -math.log1p(e)
+        return log_s + log_t, t - s, lo + (hi - lo) * s, (hi - lo) * s * t
+    v = math.exp(u)
+    lp, g = positive_prior(row, v)
+    return lp + u, g * v + 1.0, v, v
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)

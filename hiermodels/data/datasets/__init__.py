@@ -23,6 +23,7 @@ from importlib import resources
 
 import pandas as pd
 
+from hiermodels.data.datasets.description import DatasetDescription
 from hiermodels.errors import DataError
 
 __all__ = ["citation", "describe", "info", "load", "names"]
@@ -32,11 +33,14 @@ __all__ = ["citation", "describe", "info", "load", "names"]
 _FACTORS: dict[str, tuple[str, ...]] = {
     "bball1970": (),
     "bcg": ("alloc",),
+    "bodyweight": ("Rat", "Diet"),
     "cbpp": ("herd", "period"),
     "dyestuff": ("Batch",),
     "dyestuff2": ("Batch",),
     "eight_schools": ("school",),
     "epil": ("trt", "subject", "period"),
+    "orthodont": ("Subject", "Sex"),
+    "ovary": ("Mare",),
     "pastes": ("batch", "cask", "sample"),
     "penicillin": ("plate", "sample"),
     "radon": ("county",),
@@ -136,7 +140,7 @@ def load(name: str) -> pd.DataFrame:
     return _read(_check(name)).copy(deep=True)
 
 
-def describe(name: str) -> dict:
+def describe(name: str) -> DatasetDescription:
     """Provenance and column meanings of a dataset, as recorded in ``SOURCES.md``.
 
     Parameters
@@ -146,9 +150,10 @@ def describe(name: str) -> dict:
 
     Returns
     -------
-    dict
-        Keys ``"name"``, ``"title"``, ``"citation"``, ``"origin"``, ``"design"``,
-        ``"columns"`` (column name -> meaning), ``"rows"`` and ``"licence"``.
+    DatasetDescription
+        A dict with keys ``"name"``, ``"title"``, ``"citation"``, ``"origin"``,
+        ``"design"``, ``"columns"`` (column name -> meaning), ``"rows"`` and
+        ``"licence"``; it prints as a short data card.
 
     Raises
     ------
@@ -158,7 +163,7 @@ def describe(name: str) -> dict:
     entry = _registry()[_check(name)]
     out = {"name": name, **{key: entry[key] for key in _DESCRIBE_KEYS}}
     out["columns"] = dict(out["columns"])
-    return out
+    return DatasetDescription(out)
 
 
 def citation(name: str) -> str:

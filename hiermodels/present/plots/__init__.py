@@ -25,6 +25,23 @@ _PLOTS = {
     "plot_quantile_residuals": "quantile_residuals",
     "plot_prior_posterior": "prior_posterior",
     "plot_efron_morris": "efron_morris",
+    # teaching plots (issue 14): each draws what one hiermodels.derive function returns
+    "plot_anova_components": "anova",
+    "plot_ranks": "ranks",
+    "plot_funnel": "ranks",
+    "plot_within_between": "within_between",
+    "plot_subject_curves": "subject_curves",
+    "plot_compare_ml": "compare_ml",
+    "plot_re_qq": "re_qq",
+    "plot_covariance_heatmap": "covariance_heatmap",
+    "plot_meta_bubble": "meta_bubble",
+    # interpretation (issue 16): draws hiermodels.derive.conditional.conditional_effects
+    "plot_conditional_effects": "conditional_effects",
+    # longitudinal residual structures (issue 13): draws hiermodels.derive.residual_acf
+    "plot_residual_acf": "residual_acf",
+    # simulation studies and SBC (hiermodels.studies)
+    "plot_study_curve": "study_curves",
+    "plot_sbc_ecdf": "sbc_ecdf",
 }
 
 __all__ = sorted(_PLOTS)

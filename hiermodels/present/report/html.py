@@ -3,18 +3,22 @@
 Everything is inline (CSS in a ``<style>`` element, figures as base64 PNG), so the
 file opens offline and can be mailed as one attachment. The layout is a centred
 column that reads at laptop and phone widths: tables scroll sideways inside their own
-box, images shrink to the column.
+box, images shrink to the column, and a figure of several panels becomes a stack of
+one image per panel below 600 px.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html import escape
 
 import numpy as np
 import pandas as pd
+
+from hiermodels.present.report.panels import CSS as PANEL_CSS
+from hiermodels.present.report.panels import figure_html
 
 CSS = """
 *{box-sizing:border-box}
@@ -53,6 +57,10 @@ font-weight:600}
 .note{background:#fff8e1;border-left:4px solid #ffb300;padding:.45rem .7rem;margin:.6rem 0;
 font-size:.92rem}
 ul.warn li{margin:.25rem 0}
+tr.fail th,tr.fail td{background:#fdecea}
+.fail{background:#fdecea;border-left:4px solid #c62828;padding:.45rem .7rem;margin:.6rem 0;
+font-size:.92rem}
+.fail ul{margin:.25rem 0 0;padding-left:1.2rem}.fail li{margin:.2rem 0}
 details{margin:.4rem 0 .8rem}
 summary{cursor:pointer;color:#0b6e55}
 .cite{font-size:.9rem;color:#3b4754}
@@ -61,6 +69,28 @@ padding-top:.6rem}
 @media (max-width:600px){body{font-size:15px}main{padding:.8rem .7rem 2rem}
 h1{font-size:1.3rem}h2{font-size:1.12rem}th,td{padding:.22rem .4rem}}
 """
+
+
+#: The report's progress callback ``(kind, label)``, see :func:`report_progress`.
+_PROGRESS: ContextVar = ContextVar("report_progress", default=None)
+
+
+@contextmanager
+def report_progress(callback):
+    """Within the block, report writing calls ``callback("section", title)`` as each
+    section starts and ``callback("figure", caption)`` after each figure (the CLI's
+    status line)."""
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def _tick(kind: str, label: str) -> None:
+    callback = _PROGRESS.get()
+    if callback is not None:
+        callback(kind, label)
 
 
 def fmt(value) -> str:
@@ -85,8 +115,11 @@ def fmt(value) -> str:
     return str(value)
 
 
-def table(df: pd.DataFrame, columns=None, index: bool = True, text_cols=()) -> str:
-    """A DataFrame as an HTML table in a horizontally scrolling box (all cells escaped)."""
+def table(df: pd.DataFrame, columns=None, index: bool = True, text_cols=(), failed=()) -> str:
+    """A DataFrame as an HTML table in a horizontally scrolling box (all cells escaped).
+
+    Rows whose index label is in ``failed`` are highlighted (a failed check).
+    """
     if isinstance(df, pd.Series):
         df = df.to_frame()
     if columns is not None:
@@ -107,7 +140,8 @@ def table(df: pd.DataFrame, columns=None, index: bool = True, text_cols=()) -> s
         for col, v in zip(df.columns, row, strict=True):
             cls = ' class="txt"' if col in text_cols else ""
             cells.append(f"<td{cls}>{escape(fmt(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        tr = '<tr class="fail">' if idx in failed else "<tr>"
+        rows.append(tr + "".join(cells) + "</tr>")
     thead = "<tr>" + "".join(head) + "</tr>"
     return (
         f'<div class="tbl"><table><thead>{thead}</thead>'
@@ -129,20 +163,19 @@ def collapsible(summary: str, body: str) -> str:
 
 
 def figure(fig, caption: str = "", alt: str = "", dpi: int = 100) -> str:
-    """Embed a matplotlib Figure as a base64 PNG and close it."""
+    """Embed a matplotlib Figure as base64 PNG and close it.
+
+    A figure of several panels is also embedded one panel per image, shown instead on
+    screens narrower than 600 px (:mod:`~hiermodels.present.report.panels`).
+    """
     import matplotlib.pyplot as plt
 
-    buf = io.BytesIO()
     try:
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        html = figure_html(fig, caption, alt, dpi)
     finally:
         plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt or caption)}">'
-        f"{cap}</figure>"
-    )
+    _tick("figure", caption)
+    return html
 
 
 def para(text: str) -> str:
@@ -153,6 +186,16 @@ def para(text: str) -> str:
 def note(text: str) -> str:
     """A highlighted remark (e.g. why a section is missing)."""
     return f'<div class="note">{escape(text)}</div>'
+
+
+def failed(advice) -> str:
+    """Failed checks, each with its advice, in a red-edged box (empty when none failed)."""
+    items = list(advice.values()) if isinstance(advice, dict) else list(advice)
+    if not items:
+        return ""
+    lis = "".join(f"<li>{escape(str(a))}</li>" for a in items)
+    label = "Failed check" if len(items) == 1 else f"{len(items)} failed checks"
+    return f'<div class="fail"><b>{label}</b><ul>{lis}</ul></div>'
 
 
 def pre(text: str) -> str:
@@ -208,6 +251,7 @@ def guarded(id: str, title: str, build, *args) -> Section | None:
 
     An optional section that fails shows a short note instead of breaking the report.
     """
+    _tick("section", title)
     try:
         parts = build(*args)
     except Exception as err:  # a report must not die on one section
@@ -225,7 +269,7 @@ def page(title: str, header: list[str], sections: list[Section], footer: str) ->
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>"
+        f"<title>{escape(title)}</title><style>{CSS}{PANEL_CSS}</style></head><body><main>"
         f"<header><h1>{escape(title)}</h1>{''.join(header)}<nav>{nav}</nav></header>"
         f"{body}<footer>{footer}</footer></main></body></html>\n"
     )

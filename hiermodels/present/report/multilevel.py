@@ -12,11 +12,17 @@ import numpy as np
 
 from hiermodels.options import get_option
 from hiermodels.present import plots
+from hiermodels.present.report.captions import efron_morris_caption, pooling_sentence
+from hiermodels.present.report.failed_checks import (
+    ppc_failures,
+    prior_failures,
+    residual_failures,
+)
 from hiermodels.present.report.html import (
     badge,
-    bullet_list,
     collapsible,
     data_source,
+    failed,
     figure,
     guarded,
     kv_table,
@@ -97,7 +103,7 @@ def diagnostics_section(fit):
     }
     parts.append(kv_table(rows))
     if diag["warnings"]:
-        parts += ["<h3>Warnings</h3>", bullet_list(diag["warnings"], "warn")]
+        parts += ["<h3>Warnings</h3>", failed(diag["warnings"])]
     small = diag.get("small_clusters")
     if small is not None and len(small):
         cols = ["prior", "mean", "lower", "upper", "overlap", "contraction", "piles_at_zero"]
@@ -149,7 +155,7 @@ def _factor_shrinkage(fit, g) -> list[str]:
         para(
             f"{g.n_levels} levels. Average pooling factor of the intercepts {pool:.2f} "
             "(0: each level keeps its own estimate; 1: all are pulled to the population "
-            "mean). Levels with few rows move most."
+            "mean). " + pooling_sentence(tab)
         ),
     ]
     if len(np.unique(g.counts())) > 1:
@@ -163,8 +169,7 @@ def _factor_shrinkage(fit, g) -> list[str]:
         parts.append(
             figure(
                 plots.plot_efron_morris(fit, g.name, scale="link", labels=g.n_levels <= 30),
-                f"Each {g.name}'s own estimate (top) and its partial-pooling estimate "
-                "(bottom): every level moves toward the population mean.",
+                efron_morris_caption(tab, g.name, len(g.terms) >= 2),
             )
         )
     if len(g.terms) >= 2:
@@ -251,12 +256,14 @@ def ppc_section(fit):
     if skip := _too_big(fit):
         return [note(skip)]
     tab = fit.ppc(seed=_SEED)
+    fails = ppc_failures(tab)
     return [
         para(
             "Statistics of the observed data against their posterior-predictive "
             "distribution; p-values near 0 or 1 flag a feature the model does not reproduce."
         ),
-        table(tab, ["observed", "mean", "lower", "upper", "p_value"]),
+        table(tab, ["observed", "mean", "lower", "upper", "p_value"], failed=fails),
+        failed(fails),
         figure(plots.plot_ppc_density(fit, seed=_SEED), "Observed data (dark) over replicates."),
         figure(
             plots.plot_ppc_statistics(fit, group=group, seed=_SEED),
@@ -277,7 +284,8 @@ def residuals_section(fit):
             "correct model. Small p-values flag non-uniformity, over/under-dispersion or "
             "outliers."
         ),
-        table(res.tests()),
+        table(res.tests(), failed=(fails := residual_failures(res.tests()))),
+        failed(fails),
         figure(
             plots.plot_quantile_residuals(fit, residuals=res, group=group),
             "QQ plot, residuals against predictions"
@@ -291,13 +299,15 @@ def loo_section(fit):
         return [note(skip)]
     loo = fit.loo(pointwise=True)
     k = np.asarray(loo.pareto_k)
+    good = float(loo["good_k"]) if "good_k" in loo.index else 0.7  # min(1 - 1/log10 S, 0.7)
+    bad = int(np.sum(k > good))
     rows = {
         "elpd_loo": float(loo.elpd_loo),
         "se": float(loo.se),
         "p_loo": float(loo.p_loo),
         "observations": int(loo.n_data_points),
-        "Pareto k ≤ 0.7": int(np.sum(k <= 0.7)),
-        "0.7 < Pareto k ≤ 1": int(np.sum((k > 0.7) & (k <= 1))),
+        f"Pareto k ≤ {good:.2f}": int(np.sum(k <= good)),
+        f"{good:.2f} < Pareto k ≤ 1": int(np.sum((k > good) & (k <= 1))),
         "Pareto k > 1": int(np.sum(k > 1)),
     }
     parts = [
@@ -307,11 +317,15 @@ def loo_section(fit):
         ),
         kv_table(rows),
     ]
-    if rows["0.7 < Pareto k ≤ 1"] + rows["Pareto k > 1"]:
+    if bad:
         parts.append(
-            note(
-                "Some Pareto k values exceed 0.7: those rows are influential and the PSIS "
-                "estimate is unreliable for them (common with many small clusters)."
+            failed(
+                [
+                    f"{bad} of {k.size} rows have Pareto k above {good:.2f}: they are "
+                    "influential and PSIS-LOO is unreliable for them (common with small "
+                    "clusters). Use fit.kfold(...) (grouped K-fold cross-validation) to "
+                    "compare models instead."
+                ]
             )
         )
     return parts
@@ -327,7 +341,8 @@ def prior_posterior_section(fit):
             "Each group SD's prior (line) and posterior (filled). Large overlap and little "
             "contraction mean the data say little about that SD and the prior matters."
         ),
-        table(tab, cols),
+        table(tab, cols, failed=(fails := prior_failures(tab))),
+        failed(fails),
         figure(plots.plot_prior_posterior(fit), "Prior and posterior of the group SDs."),
     ]
 

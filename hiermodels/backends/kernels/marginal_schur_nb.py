@@ -1,0 +1,240 @@
+r"""Block elimination for :mod:`.marginal_nb`: factor-0 blocks, Schur complement, solves.
+
+Notation as in :mod:`.marginal_nb`. "R" is the rest: the effects of every factor but
+``f0`` (level-major, terms contiguous: column ``c`` has factor ``rfac[c]`` and term
+``rterm[c]``), then the P1 fixed effects. ``pptr``/``pcol``/``P0`` hold, per level j of
+``f0``, the R columns sharing rows with j (whole level blocks, then all fixed columns)
+and the raw cross-products :math:`Z_{0j}'[Z\;X]_{\cdot c}` (one q0-row per column).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+_JIT = dict(cache=True, error_model="numpy", nogil=True)
+
+
+@nb.njit(**_JIT)
+def _chol_small(A, C):
+    """Lower Cholesky factor of the small SPD matrix A into C; False if not PD."""
+    q = A.shape[0]
+    for a in range(q):
+        for b in range(a + 1):
+            acc = A[a, b]
+            for k in range(b):
+                acc -= C[a, k] * C[b, k]
+            if a == b:
+                if not acc > 0.0:
+                    return False
+                C[a, a] = math.sqrt(acc)
+            else:
+                C[a, b] = acc / C[b, b]
+        for b in range(a + 1, q):
+            C[a, b] = 0.0
+    return True
+
+
+@nb.njit(**_JIT)
+def lam_col(Ls, fq, rfac, rterm, svec, nR, c, vec, pos):
+    """Entry ``pos`` of (vec @ Lambda~) for R column c; the block of c sits contiguously in
+    vec around ``pos`` (``sum_{b >= a} vec[pos - a + b] L_f[b, a]``, or ``vec[pos] s_p``)."""
+    if c >= nR:
+        return vec[pos] * svec[c - nR]
+    f, a = rfac[c], rterm[c]
+    acc = 0.0
+    for b in range(a, fq[f]):
+        acc += vec[pos - a + b] * Ls[f, b, a]
+    return acc
+
+
+@nb.njit(**_JIT)
+def lam_row2(Ls, rfac, rterm, svec, nR, c, M, row, pos):
+    """Like :func:`lam_row` on row ``row`` of the matrix M (no view is created)."""
+    if c >= nR:
+        return M[row, pos] * svec[c - nR]
+    f, a = rfac[c], rterm[c]
+    acc = 0.0
+    for b in range(a + 1):
+        acc += Ls[f, a, b] * M[row, pos - a + b]
+    return acc
+
+
+@nb.njit(**_JIT)
+def lam_row(Ls, rfac, rterm, svec, nR, c, vec, pos):
+    """Entry ``pos`` of (Lambda~ @ vec) for R row c (``sum_{b <= a} L_f[a, b] vec[pos-a+b]``)."""
+    if c >= nR:
+        return vec[pos] * svec[c - nR]
+    f, a = rfac[c], rterm[c]
+    acc = 0.0
+    for b in range(a + 1):
+        acc += Ls[f, a, b] * vec[pos - a + b]
+    return acc
+
+
+@nb.njit(**_JIT)
+def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR, cRy, rfac, rterm):
+    """Factor the factor-0 blocks and form the Schur complement S on the rest.
+
+    Returns ``ok, C (J0,q0,q0), Ft (nnz,q0), g (J0,q0) = C^-1 u_1, u1 (J0,q0), S (R,R),
+    uRs (R) reduced right-hand side, uR (R), logdet of the factor-0 blocks``.
+    """
+    J0, q0 = ZtZ0.shape[0], ZtZ0.shape[1]
+    P1 = Z0tX.shape[2]
+    R = CRR.shape[0]
+    nR = R - P1
+    L0 = Ls[f0, :q0, :q0]
+    C = np.zeros((J0, q0, q0))
+    Ft = np.zeros((P0.shape[0], q0))
+    g = np.zeros((J0, q0))
+    u1 = np.zeros((J0, q0))
+    # rest block: S = I + rho Lam' CRR Lam (block-diagonal Lam: no views in the loops)
+    scalar = True  # every rest block 1 x 1 (crossed/nested intercepts): Lam is diagonal
+    for c in range(nR):
+        if fq[rfac[c]] != 1:
+            scalar = False
+            break
+    S = np.empty((R, R))
+    if scalar:
+        lam = np.empty(R)
+        for c in range(R):
+            lam[c] = Ls[rfac[c], 0, 0] if c < nR else svec[c - nR]
+        for r in range(R):
+            lr = rho * lam[r]
+            for c in range(R):
+                S[r, c] = lr * lam[c] * CRR[r, c]
+            S[r, r] += 1.0
+    else:
+        T1 = np.empty((R, R))
+        for r in range(R):
+            for c in range(R):
+                if c >= nR:
+                    T1[r, c] = CRR[r, c] * svec[c - nR]
+                else:
+                    f, a = rfac[c], rterm[c]
+                    acc = 0.0
+                    for b in range(a, fq[f]):
+                        acc += CRR[r, c - a + b] * Ls[f, b, a]
+                    T1[r, c] = acc
+        for r in range(R):
+            if r >= nR:
+                sr = rho * svec[r - nR]
+                for c in range(R):
+                    S[r, c] = sr * T1[r, c]
+            else:
+                f, a = rfac[r], rterm[r]
+                for c in range(R):
+                    S[r, c] = 0.0
+                for b in range(a, fq[f]):
+                    lba = rho * Ls[f, b, a]
+                    for c in range(R):
+                        S[r, c] += lba * T1[r - a + b, c]
+            S[r, r] += 1.0
+    raw = cRy.copy()
+    for r in range(R):
+        for p in range(P1):
+            raw[r] -= CRR[r, nR + p] * mvec[p]
+    uR = np.empty(R)
+    for c in range(R):
+        uR[c] = lam_col(Ls, fq, rfac, rterm, svec, nR, c, raw, c)
+    uRs = uR.copy()
+    M = np.empty((q0, q0))
+    SL = np.empty((q0, q0))
+    zr = np.empty(q0)
+    cmax = 0
+    for j in range(J0):
+        cmax = max(cmax, pptr[j + 1] - pptr[j])
+    Bw = np.empty((cmax, q0))
+    logdet = 0.0
+    for j in range(J0):
+        Sj = ZtZ0[j]
+        for a in range(q0):
+            for b in range(q0):
+                acc = 0.0
+                for k in range(b, q0):
+                    acc += Sj[a, k] * L0[k, b]
+                SL[a, b] = acc
+        for a in range(q0):
+            for b in range(q0):
+                acc = 0.0
+                for k in range(a, q0):
+                    acc += L0[k, a] * SL[k, b]
+                M[a, b] = rho * acc + (1.0 if a == b else 0.0)
+        Cj = C[j]
+        if not _chol_small(M, Cj):
+            return False, C, Ft, g, u1, S, uRs, uR, 0.0
+        for a in range(q0):
+            logdet += 2.0 * math.log(Cj[a, a])
+        # u1 = L0'(Z0'y - Z0'X m), g = C^-1 u1
+        for a in range(q0):
+            acc = Z0ty[j, a]
+            for p in range(P1):
+                acc -= Z0tX[j, a, p] * mvec[p]
+            zr[a] = acc
+        for a in range(q0):
+            acc = 0.0
+            for k in range(a, q0):
+                acc += L0[k, a] * zr[k]
+            u1[j, a] = acc
+        for a in range(q0):
+            acc = u1[j, a]
+            for k in range(a):
+                acc -= Cj[a, k] * g[j, k]
+            g[j, a] = acc / Cj[a, a]
+        # whitened cross block: Bw[t] = (P0 row t) Lambda~ (per column), A12 = rho L0' Bw'
+        p0, p1 = pptr[j], pptr[j + 1]
+        cj = p1 - p0
+        for t in range(cj):
+            c = pcol[p0 + t]
+            if c >= nR:
+                for a in range(q0):
+                    Bw[t, a] = P0[p0 + t, a] * svec[c - nR]
+            else:
+                f, at = rfac[c], rterm[c]
+                for a in range(q0):
+                    acc = 0.0
+                    for b in range(at, fq[f]):
+                        acc += P0[p0 + t - at + b, a] * Ls[f, b, at]
+                    Bw[t, a] = acc
+        for t in range(cj):
+            for a in range(q0):  # Ft = C^-1 (rho L0' Bw[t]) by forward substitution
+                acc = 0.0
+                for k in range(a, q0):
+                    acc += L0[k, a] * Bw[t, k]
+                acc *= rho
+                for k in range(a):
+                    acc -= Cj[a, k] * Ft[p0 + t, k]
+                Ft[p0 + t, a] = acc / Cj[a, a]
+        for t in range(cj):  # rank-q0 update of the upper triangle (row-wise: cache friendly)
+            ct = pcol[p0 + t]
+            acc = 0.0
+            for a in range(q0):
+                acc += Ft[p0 + t, a] * g[j, a]
+            uRs[ct] -= acc
+            for t2 in range(t, cj):
+                acc = 0.0
+                for a in range(q0):
+                    acc += Ft[p0 + t, a] * Ft[p0 + t2, a]
+                S[ct, pcol[p0 + t2]] -= acc
+    for r in range(R):  # mirror: S is returned full and symmetric
+        for c in range(r):
+            S[r, c] = S[c, r]
+    return True, C, Ft, g, u1, S, uRs, uR, logdet
+
+
+@nb.njit(**_JIT)
+def back_solve(C, Ft, pcol, p0, cj, g, wR, out):
+    """out = C^-T (g - Ft_j wR[pattern]) (the factor-0 part of A^-1 u)."""
+    q0 = C.shape[0]
+    for a in range(q0):
+        acc = g[a]
+        for t in range(cj):
+            acc -= Ft[p0 + t, a] * wR[pcol[p0 + t]]
+        out[a] = acc
+    for a in range(q0 - 1, -1, -1):
+        acc = out[a]
+        for k in range(a + 1, q0):
+            acc -= C[k, a] * out[k]
+        out[a] = acc / C[a, a]

@@ -1,0 +1,194 @@
+r"""NUTS on the fully marginal Gaussian posterior, then exact draws of every effect.
+
+For a Gaussian model with Normal priors on the fixed effects, any number of grouping
+factors (nested, crossed, correlated slopes), :mod:`.kernels.marginal_nb` evaluates
+
+.. math::
+
+    p(\sigma, \{G_f\} \mid y) \propto N\!\big(y \mid Xm,\; X D^2 X' + Z G Z' + \sigma^2 I\big)\,
+        p(\sigma)\, \prod_f p(G_f),
+
+so NUTS samples only the log-SDs, the correlations (CPCs) and log sigma: a space of a
+handful of dimensions with no funnel between the intercept and tau (the cause of the
+divergences with few clusters) and no group effects to mix. For each posterior draw the
+fixed and all group effects are then drawn exactly from their joint Gaussian conditional
+(:func:`.kernels.marginal_draws_nb.draw_effects`); their Rao-Blackwellised means (averages
+of the conditional means) are stored in the ``rao_blackwell`` group.
+
+Used by default (``parameterization="auto"``) whenever
+:func:`.kernels.marginal_data.marginal_supported` says the model qualifies; otherwise the
+one-factor collapsed kernel or the joint kernel samples it as before.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import xarray as xr
+
+from hiermodels.backends.kernels import _prior_arrays, initial_point
+from hiermodels.backends.kernels.marginal_data import (
+    check_marginal_identifiable,
+    marginal_data,
+    marginal_layout,
+    marginal_supported,
+    stack_cholesky,
+)
+from hiermodels.backends.kernels.marginal_draws_nb import draw_effects
+from hiermodels.backends.kernels.marginal_native import marginal_cfunc, marginal_native_arrays
+from hiermodels.backends.kernels.marginal_nb import marginal_logp
+from hiermodels.backends.kernels.posterior import constrained, positive_values
+from hiermodels.backends.nutpie_adapter import native_model_from, native_status
+from hiermodels.backends.nuts import sample_logp
+from hiermodels.backends.sample import nutpie_sample
+from hiermodels.errors import HiermodelsWarning
+from hiermodels.model import names
+from hiermodels.model.layout import make_layout
+from hiermodels.model.names import coords_of
+
+
+def uses_marginal(model) -> bool:
+    """Whether ``model`` is sampled on the fully marginal path."""
+    if model.spec.parameterization != "auto":
+        return False
+    return bool(marginal_supported(model)[0])
+
+
+def _logp(lay):
+    import inspect
+
+    argnames = list(inspect.signature(marginal_logp.py_func).parameters)[1:]
+
+    def logp(x, **k):
+        lp, grad = marginal_logp(x, *[k[n] for n in argnames])
+        if not (np.isfinite(lp) and np.all(np.isfinite(grad))):
+            return -np.inf, np.zeros_like(x)
+        return lp, grad
+
+    return logp
+
+
+def _initial(model, full, off):
+    def init(rng):
+        return initial_point(model, full, rng)[off:]
+
+    return init
+
+
+def sample_marginal(
+    model,
+    *,
+    draws,
+    tune,
+    chains,
+    seed,
+    target_accept,
+    progressbar,
+    cores=None,
+    native: bool | None = None,
+):
+    """Sample the variance parameters of ``model`` by NUTS and draw every effect exactly.
+
+    Returns InferenceData with the standard names (:mod:`hiermodels.model.names`).
+    """
+    from threadpoolctl import threadpool_limits
+
+    check_marginal_identifiable(model)
+    lay = marginal_layout(model)
+    full = make_layout(model, collapsed=True)
+    off = full.has_int + full.P
+    data = marginal_data(model, lay)
+    init = _initial(model, full, off)
+    settings = dict(
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores,
+        seed=seed,
+        target_accept=target_accept,
+        progressbar=progressbar,
+    )
+    # parallel chains each call LAPACK: one BLAS thread per chain (else they spin and fight)
+    with threadpool_limits(1):
+        raw = _sample(lay, data, init, native, settings)
+        theta = raw.posterior["theta"].values
+        C, S = theta.shape[:2]
+        flat = theta.reshape(C * S, -1)
+        rng = np.random.default_rng(None if seed is None else [int(seed), 7])
+        Ls = stack_cholesky(lay, flat)
+        pa = _prior_arrays(model)
+        sigma = positive_values(pa["pri_aux"], flat[:, lay.aux_pos])
+        eff = draw_effects(data, Ls, sigma, rng)
+    return _inferencedata(model, full, flat, eff, raw, C, S)
+
+
+def _sample(lay, data, init, native, settings):
+    if native is None:
+        ok, why = native_status()
+        if ok:
+            try:
+                return _sample_native(lay, data, init, settings)
+            except (TypeError, AttributeError) as err:
+                why = f"nutpie's native interface failed ({type(err).__name__}: {err})"
+        warnings.warn(
+            f"{why}; sampling through nutpie's public Python-callback interface instead "
+            "(same posterior, slower per gradient).",
+            HiermodelsWarning,
+            stacklevel=4,
+        )
+        native = False
+    if native:
+        return _sample_native(lay, data, init, settings)
+    return sample_logp(
+        _logp(lay),
+        lay.n_dim,
+        lambda x, **k: {"theta": x.copy()},
+        {"theta": (lay.n_dim,)},
+        data=data,
+        init=init,
+        **settings,
+    )
+
+
+def _sample_native(lay, data, init, settings):
+    nm = native_model_from(
+        marginal_native_arrays(data),
+        marginal_cfunc.address,
+        lay.n_dim,
+        lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float),
+    )
+    return nutpie_sample(nm, **settings)
+
+
+def _inferencedata(model, full, flat, eff, raw, C, S):
+    """The posterior with the graph's names; fixed effects prepended to the sampled theta."""
+    import arviz as az
+
+    vals = constrained(model, full, np.concatenate([eff["beta"], flat], axis=1))
+    d = model.design
+    dims = {"b": ["coef"]}
+    rb = {}
+    for f, g in enumerate(d.groups):
+        vals.pop(f"L_{g.dim}", None)
+        vals[names.effects(g)] = eff["r"][f]
+        rb[names.effects(g)] = eff["r_mean"][f].mean(axis=0)
+        dims.update(names.factor_dims(g))
+    coords = {k: v for k, v in coords_of(d).items() if k != "obs"}
+    coords.update(chain=np.arange(C), draw=np.arange(S))
+    post = xr.Dataset(
+        {
+            k: (["chain", "draw", *dims.get(k, [])], v.reshape(C, S, *v.shape[1:]))
+            for k, v in vals.items()
+        },
+        coords=coords,
+    )
+    post.attrs["collapsed"] = 1
+    post.attrs["parameterization"] = json.dumps({g.name: "marginal" for g in d.groups})
+    rb_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}
+    return az.InferenceData(
+        posterior=post,
+        sample_stats=raw.sample_stats,
+        rao_blackwell=xr.Dataset({k: (dims[k], v) for k, v in rb.items()}, coords=rb_coords),
+    )

@@ -1,0 +1,57 @@
+"""Heat map of the model-implied correlation of two rows of one cluster."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hiermodels.present.plots._common import title
+
+
+def plot_covariance_heatmap(fit, group: str, x=None, term=None, what: str = "cor"):
+    """Draws :meth:`hiermodels.Fit.within_covariance` (posterior means) as a matrix.
+
+    ``what="cor"`` shows Cor(y_it, y_it'), ``"cov"`` the covariance. With random slopes
+    the correlation is not constant (compound symmetry) but depends on both times:
+    fan-out makes late pairs more alike than early ones.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    tab = fit.within_covariance(group, x=x, term=term)
+    col = "cor_mean" if what == "cor" else "mean"
+    ts = sorted(set(tab.index.get_level_values("t")))
+    M = np.array([[tab.loc[(a, b), col] for b in ts] for a in ts])
+    fig, ax = plt.subplots(figsize=(5.6, 4.8), layout="constrained")
+    im = ax.imshow(
+        M,
+        cmap="viridis",
+        origin="lower",
+        vmin=0 if what == "cor" else None,
+        vmax=1 if what == "cor" else None,
+    )
+    labels = [f"{t:g}" for t in ts]
+    ax.set_xticks(range(len(ts)), labels)
+    ax.set_yticks(range(len(ts)), labels)
+    if len(ts) <= 12:
+        for i in range(len(ts)):
+            for j in range(len(ts)):
+                ax.text(
+                    j,
+                    i,
+                    f"{M[i, j]:.2f}" if what == "cor" else f"{M[i, j]:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="w" if M[i, j] < (0.5 if what == "cor" else M.mean()) else "k",
+                )
+    name = tab.attrs["term"]
+    ax.set_xlabel(f"{name} (t')")
+    ax.set_ylabel(f"{name} (t)")
+    fig.colorbar(im, ax=ax, shrink=0.85, label="Cor(y_t, y_t')" if what == "cor" else "Cov")
+    title(
+        ax, f"Model-implied {'correlation' if what == 'cor' else 'covariance'} within {group}", 10
+    )
+    return fig
