@@ -38,15 +38,20 @@ def run(df, parameterization, chains, draws, seed=1):
 
     m = hm.Model("y ~ x + (x | g)", df, family="poisson", parameterization=parameterization)
     choice = m.factor_parameterization
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     fit = m.fit(draws=draws, tune=draws, chains=chains, seed=seed, progressbar=False)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     ess = az.ess(fit.idata.posterior[["sd_g"]], method="bulk")["sd_g"].values
     d = fit.diagnostics()
+    ss = fit.idata.sample_stats
     return {
         "parameterization": parameterization,
         "choice": choice["g"],
         "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "gradients_per_draw": round(float(ss["n_steps"].mean()), 1),
+        "worst_rhat": d["table"]["max_rhat"].idxmax(),
+        "load": tuple(round(v, 1) for v in os.getloadavg()),
         "sampling_wall_s": round(fit.wall_time, 1),
         "min_ess_bulk_sd": round(float(ess.min()), 0),
         "divergences": d["divergences"],

@@ -1,5 +1,6 @@
 """The command line: fit a spec, re-render a report, list data; one-line errors (exit 2)."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -120,6 +121,12 @@ def test_fit_spec_writes_outputs_and_report(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "sd(Batch, Intercept)" in captured.out and "report.html" in captured.out
     assert "Traceback" not in captured.err and "warnings.warn" not in captured.err
+    assert captured.out.startswith("\n Family:")  # a blank line before the summary
+    # off a terminal the report's status is one line before and one line after
+    done = re.search(r"wrote report\.html: (\d+) sections, (\d+) figures in", captured.err)
+    assert "writing report.html …" in captured.err and done, captured.err[-500:]
+    html_figures = (out / "report.html").read_text().count("<figure")
+    assert int(done.group(2)) == html_figures > 0
     fe = pd.read_csv(out / "fixed_effects.csv", index_col=0)
     assert list(fe.index) == ["Intercept"]
     for name in ("summary.csv", "varcorr.csv", "fit.nc", "report.html"):

@@ -246,7 +246,8 @@ def test_overrides_and_gaussian_defaults(sleep):
     assert m.factor_parameterization == {"g": "noncentered"}
     assert m.parameterization_table.loc["g", "source"] == "user"
     g = hm.Model("Reaction ~ Days + (Days | Subject)", sleep)
-    assert g.collapsed and g.factor_parameterization == {"Subject": "collapsed"}
+    # integrated out: collapsed, or fully marginal where that path applies
+    assert g.factor_parameterization["Subject"] in ("collapsed", "marginal")
     # a Uniform SD prior leaves the collapsed path for the sampled-effects kernel
     u = hm.Model("Reaction ~ Days + (Days | Subject)", sleep, priors={"sd": "uniform(0, 100)"})
     assert not u.collapsed and supports(u) and u.default_sampler() == "hiermodels"
@@ -260,7 +261,7 @@ def test_overrides_and_gaussian_defaults(sleep):
 
 
 @pytest.mark.sampling
-def test_centred_kernel_fit_matches_noncentred_and_is_reported():
+def test_centred_kernel_fit_matches_noncentred_and_is_reported(tmp_path):
     df = _sim_poisson(20, 40, 0.5, seed=2)
     kw = dict(draws=400, tune=400, chains=2, progressbar=False)
     fc = hm.Model("y ~ x + (1 | g)", df, family="poisson", parameterization="centered").fit(
@@ -272,6 +273,8 @@ def test_centred_kernel_fit_matches_noncentred_and_is_reported():
     assert fc.sampler == "hiermodels"
     assert fc.diagnostics()["parameterization"] == {"g": "centered"}
     assert fn.diagnostics()["parameterization"] == {"g": "noncentered"}
+    fc.save(tmp_path / "fit.nc")
+    assert hm.load(tmp_path / "fit.nc").diagnostics()["parameterization"] == {"g": "centered"}
     a, b = fc.summary(), fn.summary()
     mcse = np.sqrt(a["sd"] ** 2 / a["ess_bulk"] + b["sd"] ** 2 / b["ess_bulk"])
     z = ((a["mean"] - b["mean"]).abs() / mcse).dropna()
@@ -285,3 +288,22 @@ def test_centred_kernel_fit_matches_noncentred_and_is_reported():
     se = np.sqrt(ra.var(dims) / ea + rb.var(dims) / eb)
     zr = np.abs(ra.mean(dims) - rb.mean(dims)) / se
     assert float(zr.max()) < 4.5, zr.values  # 20 comparisons: P(max |z| > 4.5) < 1e-4
+
+
+def test_explicit_graph_sampler_says_what_it_costs(sleep, monkeypatch, capsys):
+    """sampler="nutpie" samples the PyMC graph only when asked, with a one-line cost note."""
+    import hiermodels.backends.sample as sample
+
+    class Stop(Exception):
+        pass
+
+    def fake_sample_pymc(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(sample, "sample_pymc", fake_sample_pymc)
+    m = hm.Model("Reaction ~ Days + (Days | Subject)", sleep, parameterization="centered")
+    assert m.default_sampler() == "hiermodels"
+    with pytest.raises(Stop):
+        m.fit(sampler="nutpie", draws=10, tune=10, chains=2, progressbar=False)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "compiling the PyMC graph: ~20-60 s" in err[0]

@@ -33,12 +33,12 @@ def test_unknown_nutpie_version_is_refused(monkeypatch):
 def test_version_mismatch_falls_back_to_public_path_with_same_draws(monkeypatch):
     """On a nutpie the adapter does not know, a default fit warns once and samples the
     public callback path; the draws equal the native path's (same density, same seed)."""
-    from hiermodels.backends import kernel_sampler
+    from hiermodels.backends import kernel_sampler, nuts_runner
 
     m = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
     kw = dict(draws=100, tune=100, chains=2, seed=5, target_accept=0.8, progressbar=False)
     native = kernel_sampler.sample_kernel(m, native=True, **kw)
-    monkeypatch.setattr(kernel_sampler, "native_status", lambda: (False, "nutpie 9.9 is new"))
+    monkeypatch.setattr(nuts_runner, "native_status", lambda: (False, "nutpie 9.9 is new"))
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         fallback = kernel_sampler.sample_kernel(m, **kw)
@@ -50,12 +50,12 @@ def test_version_mismatch_falls_back_to_public_path_with_same_draws(monkeypatch)
 @pytest.mark.sampling
 def test_native_failure_falls_back(monkeypatch):
     """If nutpie's private API changed shape (TypeError on construction), fall back."""
-    from hiermodels.backends import kernel_sampler
+    from hiermodels.backends import kernel_sampler, nuts_runner
 
     def broken(*args, **kwargs):
         raise TypeError("_make_sampler() takes 5 positional arguments but 6 were given")
 
-    monkeypatch.setattr(kernel_sampler, "native_model", broken)
+    monkeypatch.setattr(nuts_runner, "native_model_from", broken)
     m = hm.Model("Reaction ~ Days + (1 | Subject)", hm.datasets.load("sleepstudy"))
     with pytest.warns(hm.HiermodelsWarning, match="TypeError"):
         idata = kernel_sampler.sample_kernel(

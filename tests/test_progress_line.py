@@ -86,3 +86,28 @@ def test_same_draws_as_nutpie_sample():
     np.testing.assert_array_equal(a.posterior["x"].values, b.posterior["x"].values)
     total = kw["chains"] * (kw["draws"] + kw["tune"])  # nutpie counts warmup draws too
     assert f"{total}/{total} draws" in out.getvalue() and "0 divergent" in out.getvalue()
+
+
+def test_report_status_counts_sections_and_figures():
+    from hiermodels.present.report.html import report_progress
+    from hiermodels.present.report.status import ReportStatus
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream in (io.StringIO(), Tty()):
+        status = ReportStatus("report.html", stream)
+        with report_progress(status):
+            from hiermodels.present.report.html import _tick
+
+            for kind, label in [("section", "Model"), ("figure", "a"), ("section", "LOO")]:
+                _tick(kind, label)
+        _tick("figure", "outside the block")  # no callback: not counted
+        status.done()
+        text = stream.getvalue()
+        assert "wrote report.html: 2 sections, 1 figure in" in text
+        if isinstance(stream, Tty):
+            assert text.count("\r") == 4 and "1 figure · LOO" in text
+        else:
+            assert text.count("\n") == 2 and "\r" not in text

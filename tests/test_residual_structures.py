@@ -152,6 +152,9 @@ def test_bad_input_raises_hiermodels_errors(unbalanced):
         hm.Model("y ~ x + (1 | f)", unbalanced, residual="ar1(t | u)")
     with pytest.raises(SpecError, match="one factor"):
         hm.Model("y ~ x", unbalanced, sigma="~ f + x")
+    flat = hm.Model("y ~ x", unbalanced, residual="cs(u)", priors={"sigma": "uniform(0, 100)"})
+    with pytest.raises(hm.HiermodelsError, match="not available for residual= models"):
+        rs.residual_data(flat)
 
 
 # ------------------------------------------------------------------ REML vs nlme (published)

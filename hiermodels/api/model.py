@@ -46,7 +46,12 @@ class Model:
         ``{"sd": "boundary_avoiding"}`` for few clusters. See :mod:`hiermodels.spec.prior`.
     parameterization : {"auto", "noncentered", "centered", "collapsed"} or dict
         ``"auto"`` integrates the group effects out analytically for a Gaussian model
-        with one grouping factor (the fast path) and is non-centred otherwise.
+        with one grouping factor (the fast path); otherwise each grouping factor of a
+        non-Gaussian model is centred when its clusters are informative (median pooling
+        factor > 0.5 at a pilot fit, see :mod:`hiermodels.model.parameterization`) and
+        non-centred when not (Gaussian: non-centred). A string forces one choice for every
+        factor, a dict ``{factor: "centered" | "noncentered"}`` per factor (the rest
+        follow the rule). :attr:`factor_parameterization` shows the choice.
     dropna : bool
         Drop rows with missing values in used columns (warns with the count).
     residual : str, optional
@@ -181,7 +186,15 @@ class Model:
     def _parameterization_choice(self):
         from hiermodels.model.parameterization import choose
 
-        return choose(self.design, self.family, self.spec.parameterization, self.collapsed)
+        par = self.spec.parameterization
+        if par == "auto" and self.family.name == "gaussian" and self.design.groups:
+            from hiermodels.backends.marginal_sampler import uses_marginal
+
+            if uses_marginal(self):  # fixed and group effects integrated out together
+                choice, table = choose(self.design, self.family, "marginal", False)
+                table["source"] = "marginal"
+                return choice, table
+        return choose(self.design, self.family, par, self.collapsed)
 
     @property
     def factor_parameterization(self) -> dict:
@@ -250,7 +263,7 @@ class Model:
 
         text = describe_model(self)
         table = self.parameterization_table
-        if self.collapsed or not len(table):
+        if not len(table) or set(table["choice"]) <= {"collapsed", "marginal"}:
             return text
         parts = []
         for f, row in table.iterrows():
@@ -289,10 +302,12 @@ class Model:
         seed : int, optional
             The same seed gives the same draws on the same machine.
         sampler : {"hiermodels", "nutpie", "pymc", "numpyro"}, optional
-            ``"hiermodels"`` (default where it applies) runs nutpie's NUTS on hiermodels'
-            own cached numba log density: no graph compilation. The others sample
-            :attr:`pymc_model` (nutpie: numba-compiled, ~10-40 s to compile; PyMC in
-            NUMBA mode; numpyro through JAX).
+            ``"hiermodels"`` (the default) runs nutpie's NUTS on hiermodels' own cached
+            numba log density: no graph compilation; it covers every family, link, prior
+            and parameterisation hiermodels offers. The others sample :attr:`pymc_model`
+            (for users who extend it; they say so on stderr, since compiling the PyMC
+            graph takes ~20-60 s): nutpie (numba-compiled), PyMC in NUMBA mode, numpyro
+            through JAX.
         target_accept : float, optional
             NUTS' target acceptance rate. Default 0.95 on the fully marginal Gaussian path
             (a few variance parameters: smaller steps cost almost nothing and remove the
@@ -317,14 +332,14 @@ class Model:
         warn_single_chain(int(chains))
         if sampler is None:
             sampler = self.default_sampler()
-            if sampler != "hiermodels":
+            if sampler != "hiermodels" and self.residual is None:
                 warnings.warn(
                     "hiermodels' kernel does not cover this model; sampling the PyMC graph "
                     "with nutpie instead (compiling the PyMC graph: ~20-60 s).",
                     HiermodelsWarning,
                     stacklevel=2,
                 )
-        elif sampler != "hiermodels":
+        elif sampler != "hiermodels" and self.residual is None:
             import sys
 
             print(
@@ -386,7 +401,7 @@ class Model:
                     cache_key=self._structure_key(),
                     data=self._data_arrays(),
                 )
-        if sampler != "hiermodels" and self.design.groups:
+        if sampler != "hiermodels" and self.residual is None and self.design.groups:
             import json
 
             gp = self.graph_parameterization

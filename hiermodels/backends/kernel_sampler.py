@@ -4,16 +4,12 @@ callback interface; the draws become InferenceData with the standard names.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from hiermodels.backends.kernels import initial_point, kernel_data, logp_function
+from hiermodels.backends.kernels.native import collapsed_cfunc, glmm_cfunc, native_arrays
 from hiermodels.backends.kernels.posterior import to_inferencedata
-from hiermodels.backends.nutpie_adapter import native_model, native_status
-from hiermodels.backends.nuts import sample_logp
-from hiermodels.backends.sample import nutpie_sample
-from hiermodels.errors import HiermodelsWarning
+from hiermodels.backends.nuts_runner import run_nuts
 from hiermodels.model.layout import make_layout
 
 
@@ -68,53 +64,15 @@ def sample_kernel(
 
 
 def _sample(lay, data, init, native, settings):
-    """Native cfunc when the nutpie adapter vouches for this nutpie, else the public callback.
-
-    ``native=None`` (default) falls back, with a one-line warning, on a nutpie version the
-    adapter was not written for or when building the native sampler fails; ``True`` insists
-    on the native path (errors propagate); ``False`` takes the callback path.
-    """
-    if native is False:
-        return _sample_callback(lay, data, init, **settings)
-    if native is None:
-        ok, why = native_status()
-        if not ok:
-            _warn_fallback(why)
-            return _sample_callback(lay, data, init, **settings)
-        try:
-            return _sample_native(lay, data, init, **settings)
-        except (TypeError, AttributeError) as err:
-            _warn_fallback(f"nutpie's native interface failed ({type(err).__name__}: {err})")
-            return _sample_callback(lay, data, init, **settings)
-    return _sample_native(lay, data, init, **settings)
-
-
-def _warn_fallback(why: str) -> None:
-    warnings.warn(
-        f"{why}; sampling through nutpie's public Python-callback interface instead "
-        "(same posterior, slower per gradient).",
-        HiermodelsWarning,
-        stacklevel=5,
-    )
-
-
-def _sample_callback(lay, data, init, **settings):
-    return sample_logp(
+    """The joint or one-factor collapsed kernel through :func:`run_nuts`."""
+    address = (collapsed_cfunc if lay.collapsed else glmm_cfunc).address
+    return run_nuts(
+        lay.n_dim,
+        lambda: native_arrays(data, lay.collapsed),
+        address,
         logp_function(lay),
-        lay.n_dim,
-        lambda x, **k: {"theta": x.copy()},
-        {"theta": (lay.n_dim,)},
-        data=data,
-        init=init,
-        **settings,
-    )
-
-
-def _sample_native(lay, data, init, **settings):
-    nm = native_model(
         data,
-        lay.collapsed,
-        lay.n_dim,
-        lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float),
+        init,
+        native,
+        settings,
     )
-    return nutpie_sample(nm, **settings)

@@ -23,7 +23,6 @@ one-factor collapsed kernel or the joint kernel samples it as before.
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import xarray as xr
@@ -40,10 +39,7 @@ from hiermodels.backends.kernels.marginal_draws_nb import draw_effects
 from hiermodels.backends.kernels.marginal_native import marginal_cfunc, marginal_native_arrays
 from hiermodels.backends.kernels.marginal_nb import marginal_logp
 from hiermodels.backends.kernels.posterior import constrained, positive_values
-from hiermodels.backends.nutpie_adapter import native_model_from, native_status
-from hiermodels.backends.nuts import sample_logp
-from hiermodels.backends.sample import nutpie_sample
-from hiermodels.errors import HiermodelsWarning
+from hiermodels.backends.nuts_runner import run_nuts
 from hiermodels.model import names
 from hiermodels.model.layout import make_layout
 from hiermodels.model.names import coords_of
@@ -125,41 +121,16 @@ def sample_marginal(
 
 
 def _sample(lay, data, init, native, settings):
-    if native is None:
-        ok, why = native_status()
-        if ok:
-            try:
-                return _sample_native(lay, data, init, settings)
-            except (TypeError, AttributeError) as err:
-                why = f"nutpie's native interface failed ({type(err).__name__}: {err})"
-        warnings.warn(
-            f"{why}; sampling through nutpie's public Python-callback interface instead "
-            "(same posterior, slower per gradient).",
-            HiermodelsWarning,
-            stacklevel=4,
-        )
-        native = False
-    if native:
-        return _sample_native(lay, data, init, settings)
-    return sample_logp(
-        _logp(lay),
+    return run_nuts(
         lay.n_dim,
-        lambda x, **k: {"theta": x.copy()},
-        {"theta": (lay.n_dim,)},
-        data=data,
-        init=init,
-        **settings,
-    )
-
-
-def _sample_native(lay, data, init, settings):
-    nm = native_model_from(
-        marginal_native_arrays(data),
+        lambda: marginal_native_arrays(data),
         marginal_cfunc.address,
-        lay.n_dim,
-        lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float),
+        _logp(lay),
+        data,
+        init,
+        native,
+        settings,
     )
-    return nutpie_sample(nm, **settings)
 
 
 def _inferencedata(model, full, flat, eff, raw, C, S):

@@ -22,11 +22,8 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.backends.kernels.native import (
-    collapsed_cfunc,
     expand_cfunc,
-    glmm_cfunc,
     make_table,
-    native_arrays,
 )
 
 TESTED_VERSIONS = ("0.16.8",)
@@ -113,12 +110,6 @@ def _native_class():
             )
 
     return NativeModel
-
-
-def native_model(data: dict, collapsed: bool, n_dim: int, init):
-    """The nutpie model of the collapsed or joint kernel; ``init(seed)`` gives each start."""
-    address = (collapsed_cfunc if collapsed else glmm_cfunc).address
-    return native_model_from(native_arrays(data, collapsed), address, n_dim, init)
 
 
 def native_model_from(arrays: list, address: int, n_dim: int, init):

@@ -11,11 +11,30 @@ from __future__ import annotations
 import numpy as np
 
 from hiermodels.backends.kernels import residual_nb as rk
-from hiermodels.backends.kernels.priors_nb import encode
-from hiermodels.errors import SpecError
+from hiermodels.backends.kernels.priors_nb import KIND
+from hiermodels.backends.kernels.priors_nb import encode as _encode
+from hiermodels.errors import PriorError, SpecError
 from hiermodels.model import names
 
 _DATA_KEYS = ("meta", "lo", "y", "X", "Z", "codes", "order", "ptr", "tval", "slev")
+
+
+def encode(prior) -> np.ndarray:
+    """The kernel's row for ``prior``; a hiermodels error for a family it does not know.
+
+    Positive parameters are sampled on the log scale here, so bounded priors (Uniform) are
+    refused rather than mis-read.
+    """
+    try:
+        if prior.dist not in KIND:
+            raise KeyError(prior.dist)
+        return _encode(prior)
+    except (KeyError, TypeError, AttributeError):
+        raise PriorError(
+            f"The prior {prior} is not available for residual= models; use Normal, StudentT "
+            "or Cauchy for coefficients and HalfNormal, HalfStudentT, HalfCauchy, "
+            "Exponential, Gamma or LogNormal for SDs."
+        ) from None
 
 
 def residual_data(model) -> dict:

@@ -18,11 +18,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from hiermodels.data.checks import (  # noqa: F401  (_used_columns: used by derive/grid)
+    _as_frame,
+    _check_columns,
+    _check_finite,
+    _used_columns,
+)
+from hiermodels.data.factors import (
+    _level_order,
+    _restore_categories,
+    factor_labels,
+    formulae_frame,
+)
 from hiermodels.errors import DataError, FormulaError, HiermodelsWarning
 from hiermodels.spec.formula import (
     ParsedFormula,
     parse_formula,
-    referenced_names,
     safe_environment,
     suggest,
 )
@@ -156,111 +167,6 @@ class Design:
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_frame(data, what: str = "data") -> pd.DataFrame:
-    if isinstance(data, dict):
-        try:
-            data = pd.DataFrame(data)
-        except Exception as err:
-            raise DataError(f"{what} must be a pandas DataFrame; {err}") from err
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"{what} must be a pandas DataFrame (one row per observation), got "
-            f"{type(data).__name__}; e.g. pd.read_csv(path) or hm.datasets.load(name)."
-        )
-    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-    if dup:
-        raise DataError(f"{what} has duplicate column names {dup}; rename them.")
-    return data
-
-
-def _check_finite(data: pd.DataFrame, used: list[str], what: str, dropna: bool) -> None:
-    """Refuse missing (unless ``dropna``) and infinite values in the used columns."""
-    for col in used:
-        s = data[col]
-        if not dropna and s.isna().any():
-            rows = list(data.index[s.isna().to_numpy()][:5])
-            raise DataError(
-                f"Missing values (NaN) in column {col!r} of {what} (rows {rows}); every "
-                "predictor and grouping column needs a value."
-            )
-        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-            inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
-            if inf.any():
-                rows = list(data.index[inf][:5])
-                raise DataError(
-                    f"Column {col!r} of {what} has infinite values (inf) in {int(inf.sum())} "
-                    f"row(s), e.g. rows {rows}; replace or drop them (np.isinf)."
-                )
-
-
-def _used_columns(parsed: ParsedFormula, response: bool = True) -> list[str]:
-    pieces = [parsed.fixed, *parsed.offsets, *(g.expr for g in parsed.groups)]
-    if response:
-        pieces.append(parsed.response)
-        if parsed.trials:
-            pieces.append(parsed.trials)
-    names = set()
-    for p in pieces:
-        names |= referenced_names(p)
-    for g in parsed.groups:
-        names |= set(g.factor.split(":"))
-    return sorted(names)
-
-
-def _check_columns(parsed: ParsedFormula, data: pd.DataFrame, response: bool = True) -> list[str]:
-    cols = [str(c) for c in data.columns]
-    used = _used_columns(parsed, response)
-    for name in used:
-        if name not in cols:
-            raise DataError(
-                f"Column {name!r} used in the formula {parsed.formula!r} is not in the data."
-                f"{suggest(name, cols)} Available columns: {cols[:20]}."
-            )
-    return used
-
-
-def _restore_categories(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
-    new = new.copy()
-    for col in new.columns:
-        if col in old.columns and isinstance(old[col].dtype, pd.CategoricalDtype):
-            cats = old[col].cat.categories
-            # text levels ("308") asked with numbers (308): compare as text
-            text = not pd.api.types.is_numeric_dtype(cats.dtype)
-            vals = new[col].astype(str) if text else new[col]
-            new[col] = pd.Categorical(vals, categories=cats)
-    return new
-
-
-def factor_labels(data: pd.DataFrame, factor: str) -> np.ndarray:
-    parts = [data[c].astype(str).to_numpy() for c in factor.split(":")]
-    out = parts[0]
-    for p in parts[1:]:
-        out = np.char.add(np.char.add(out.astype(str), ":"), p.astype(str))
-    return np.asarray(out, dtype=object)
-
-
-def _level_order(data: pd.DataFrame, factor: str) -> list[str]:
-    """Category order for single factors, sorted observed combinations for a:b."""
-    cols = factor.split(":")
-    if len(cols) == 1 and isinstance(data[cols[0]].dtype, pd.CategoricalDtype):
-        present = set(data[cols[0]].astype(str))
-        return [str(c) for c in data[cols[0]].cat.categories if str(c) in present]
-    labels = pd.unique(factor_labels(data, factor))
-    keys = []
-    for lab in labels:
-        parts = lab.split(":")
-        keys.append(tuple((0, float(p), "") if _is_number(p) else (1, 0.0, p) for p in parts))
-    return [lab for _, lab in sorted(zip(keys, labels, strict=True))]
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
-
-
 def _eval_group_expr(expr: str, data: pd.DataFrame, dm) -> np.ndarray:
     if dm is None:
         return np.ones((len(data), 1))
@@ -372,7 +278,7 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
     trials = _eval_expr(parsed.trials, data, "trials()") if parsed.trials else None
     env = safe_environment()
     try:
-        dm = design_matrices(parsed.fixed, data, na_action="error", env=env)
+        dm = design_matrices(parsed.fixed, formulae_frame(data), na_action="error", env=env)
     except Exception as err:
         raise FormulaError(f"Could not build the fixed effects {parsed.fixed!r}: {err}") from err
     if dm.common is None:
@@ -415,10 +321,11 @@ def _make_groups(parsed: ParsedFormula, data: pd.DataFrame, env):
 
     groups: dict[str, GroupDesign] = {}
     dms = {}
+    fdata = formulae_frame(data)
     for term in parsed.groups:
         expr = term.expr
         try:
-            dm = design_matrices(expr, data, na_action="error", env=env).common
+            dm = design_matrices(expr, fdata, na_action="error", env=env).common
         except Exception as err:
             raise FormulaError(f"Could not build the group term {term}: {err}") from err
         if dm is None:

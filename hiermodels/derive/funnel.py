@@ -75,7 +75,7 @@ def funnel_data(fit, group: str, levels=(0.95, 0.998), n_grid: int = 200):
             f"{fam.name}. For counts, compare rates with fit.rank('{g.name}')."
         )
     codes, J = g.codes, g.n_levels
-    trials = d.trials if (fam.name == "binomial" and d.trials is not None) else np.ones(d.n)
+    trials = d.trials if (fam.needs_trials and d.trials is not None) else np.ones(d.n)
     n = np.bincount(codes, trials, J)
     ysum = np.bincount(codes, d.y, J)
     observed = ysum / n

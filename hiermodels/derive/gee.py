@@ -81,7 +81,7 @@ def subject_curves(eta, tau: float, link: str, n_curves: int = 25) -> dict:
 def _gee_data(design, family):
     """(endog, X, codes, offset, weights): binomial rows as proportions weighted by trials."""
     y, X, codes = design.y.astype(float), design.X, design.groups[0].codes
-    if family.name == "binomial" and design.trials is not None:
+    if family.needs_trials and design.trials is not None:
         n = design.trials.astype(float)
         return y / n, X, codes, design.offset, n  # as geepack's cbind(y, n - y) response
     return y, X, codes, design.offset, None

@@ -47,7 +47,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from hiermodels.derive.predict import group_covariances, linear_parts
 from hiermodels.derive.summaries import summarize
@@ -60,16 +60,8 @@ POOLING_DRAWS = 400  # evenly spaced draws used for the pooling factor (bounded,
 
 # --------------------------------------------------------------------------- GLM pieces
 def mean_derivative(family, eta, trials=None):
-    """d E[y] / d eta (per observation; counts for binomial)."""
-    n = 1.0 if trials is None else trials
-    if family.link == "identity":
-        return np.ones_like(eta)
-    if family.link == "log":
-        return np.exp(eta)
-    if family.link == "logit":
-        p = special.expit(eta)
-        return n * p * (1 - p)
-    return n * np.exp(-0.5 * eta**2) / np.sqrt(2 * np.pi)
+    """d E[y] / d eta (per observation; counts for binomial): the family's method."""
+    return family.mean_derivative(eta, trials)
 
 
 def fisher_weights(family, eta, aux: dict, trials=None):
@@ -77,15 +69,6 @@ def fisher_weights(family, eta, aux: dict, trials=None):
     d = mean_derivative(family, eta, trials)
     v = family.variance(eta, aux, trials)
     return d**2 / np.maximum(v, 1e-300)
-
-
-def _start_eta(family, y, trials, offset):
-    if family.name == "gaussian":
-        return y.astype(float)
-    if family.name in ("bernoulli", "binomial"):
-        n = np.ones_like(y) if trials is None else trials
-        return family.link_fn((y + 0.5) / (n + 1.0))
-    return np.log(y + 0.1)
 
 
 def grouped_glm(family, y, Z, codes, J, offset, aux, trials=None, max_iter=100, tol=1e-9):
@@ -103,7 +86,7 @@ def grouped_glm(family, y, Z, codes, J, offset, aux, trials=None, max_iter=100, 
     q = Z.shape[1]
     n = np.bincount(codes, minlength=J)
     reason = [""] * J
-    eta = _start_eta(family, y, trials, offset)
+    eta = family.start_eta(y, trials)
     coef = np.zeros((J, q))
     ok = np.ones(J, bool)
     converged = np.zeros(J, bool)
@@ -150,21 +133,11 @@ def grouped_glm(family, y, Z, codes, J, offset, aux, trials=None, max_iter=100, 
         elif not ok[j]:
             reason[j] = "a group-level predictor does not vary within this level"
         elif not finite[j]:
-            reason[j] = _degenerate_reason(
-                family, y[codes == j], None if trials is None else trials[codes == j]
+            reason[j] = family.degenerate_reason(
+                y[codes == j], None if trials is None else trials[codes == j]
             )
     coef[~finite] = np.nan
     return coef, cov, reason
-
-
-def _degenerate_reason(family, y, trials) -> str:
-    if family.name in ("poisson", "negbinomial") and np.all(y == 0):
-        return "all counts are 0: the MLE is minus infinity"
-    if family.name in ("bernoulli", "binomial"):
-        n = np.ones_like(y) if trials is None else trials
-        if np.all(y == 0) or np.all(y == n):
-            return "all failures or all successes: the MLE is infinite"
-    return "no finite MLE (separation)"
 
 
 # --------------------------------------------------------------------------- posterior pieces

@@ -50,17 +50,12 @@ def distribution_variance(family, eta_mean=None, var_random=0.0, phi=None):
     """Distribution-specific (latent-scale) variance sigma_d^2 of a GLMM (Nakagawa 2017).
 
     ``eta_mean`` and ``var_random`` (total group-level variance) enter only for log links.
-    Gaussian families need the residual variance directly (returns None).
+    Families scaled to the response (Gaussian) need the residual variance directly
+    (returns None). The formula is the family's :meth:`~hiermodels.families.base.Family.latent_variance`.
     """
-    if family.name == "gaussian":
+    if family.gaussian_scale:
         return None
-    if family.link == "logit":
-        return np.pi**2 / 3 + 0 * np.asarray(var_random, float)
-    if family.link == "probit":
-        return 1.0 + 0 * np.asarray(var_random, float)
-    lam = np.exp(np.asarray(eta_mean, float) + np.asarray(var_random, float) / 2)
-    extra = 0.0 if family.name == "poisson" else 1 / np.asarray(phi, float)
-    return np.log1p(1 / lam + extra)
+    return family.latent_variance(eta_mean, var_random, {"phi": phi})
 
 
 def icc_from_variances(group_vars, residual_var, fixed_var=0.0) -> dict:
@@ -117,24 +112,19 @@ def component_draws(fit) -> dict:
         M = g.Z.T @ g.Z / d.n
         out[g.name] = np.einsum("dqr,rq->d", covs[g.name], M)
     total = sum(out[g.name] for g in d.groups) if d.groups else np.zeros(D)
-    if fam.name == "gaussian":
-        out["residual"] = post["sigma"].values.reshape(-1) ** 2
+    aux = {a: post[a].values.reshape(-1) for a in fam.aux}
+    if fam.gaussian_scale:
+        out["residual"] = fam.latent_variance(None, total, aux)
     else:
         eta_bar = beta @ d.X.mean(axis=0) + (0.0 if d.offset is None else d.offset.mean())
-        phi = post["phi"].values.reshape(-1) if "phi" in post else None
-        out["residual"] = distribution_variance(fam, eta_bar, total, phi) * np.ones(D)
+        out["residual"] = fam.latent_variance(eta_bar, total, aux) * np.ones(D)
     return out
 
 
 def _scale_note(fam) -> str:
-    if fam.name == "gaussian":
+    if fam.gaussian_scale:
         return "observation scale"
-    what = {
-        "logit": "pi^2/3",
-        "probit": "1",
-        "log": "ln(1 + 1/lambda" + (")" if fam.name == "poisson" else " + 1/phi)"),
-    }[fam.link]
-    return f"latent (link) scale; distribution-specific variance {what}"
+    return f"latent (link) scale; distribution-specific variance {fam.latent_variance_text()}"
 
 
 def conditioning_note(fit) -> str:

@@ -53,7 +53,8 @@ THRESHOLD = 0.5
 
 
 def choose(design, family, parameterization, collapsed: bool) -> tuple[dict, pd.DataFrame]:
-    """Per-factor choice (``"centered"``, ``"noncentered"`` or ``"collapsed"``) and its evidence.
+    """Per-factor choice (``"centered"``, ``"noncentered"``, ``"collapsed"``; a string such as
+    ``"marginal"`` applies to every factor) and its evidence.
 
     Parameters
     ----------

@@ -81,8 +81,7 @@ def resolve_priors(design, family, overrides: dict | None = None) -> ModelPriors
     overrides = dict(overrides or {})
     rows: list[dict] = []
     y = design.y
-    gaussian = family.name == "gaussian"
-    if gaussian:
+    if family.gaussian_scale:
         s_y, y_name = _sd(y), f"sd({design.response})={fmt(_sd(y))}"
     else:
         s_y, y_name = 1.0, "link scale (unit)"
@@ -136,12 +135,9 @@ def resolve_priors(design, family, overrides: dict | None = None) -> ModelPriors
             )
 
     aux = {}
-    if "sigma" in family.aux:
-        aux["sigma"] = Prior("Exponential", lam=1.0 / s_y)
-        rows.append(_row("sigma", "sigma", aux["sigma"], f"rate 1 / {y_name}"))
-    if "phi" in family.aux:
-        aux["phi"] = Prior("Gamma", alpha=2.0, beta=0.1)
-        rows.append(_row("phi", "phi", aux["phi"], "fixed default (brms/Stan NB2 convention)"))
+    for name, (prior, source) in family.default_aux_priors(s_y, y_name).items():
+        aux[name] = prior
+        rows.append(_row(name, name, prior, source))
 
     table = pd.DataFrame(rows).set_index("parameter")
     result = ModelPriors(intercept, b, sd, cor, aux, table, xbar)
@@ -150,15 +146,7 @@ def resolve_priors(design, family, overrides: dict | None = None) -> ModelPriors
 
 
 def _intercept_location(design, family) -> float:
-    y = design.y
-    if family.name == "gaussian":
-        return float(np.mean(y))
-    if family.name in ("bernoulli", "binomial"):
-        n = design.trials if design.trials is not None else np.ones_like(y)
-        p = np.clip(y.sum() / n.sum(), 0.01, 0.99)
-        return float(family.link_fn(p))
-    off = design.offset.mean() if design.offset is not None else 0.0
-    return float(np.log(max(np.mean(y), 0.01)) - off)
+    return family.intercept_location(design.y, design.trials, design.offset)
 
 
 def _row(param, cls, prior, source, user=False) -> dict:

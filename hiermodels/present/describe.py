@@ -2,20 +2,6 @@
 
 from __future__ import annotations
 
-_LIK = {
-    "gaussian": "Normal(mu_i, sigma)",
-    "bernoulli": "Bernoulli(p_i)",
-    "binomial": "Binomial(n_i, p_i)",
-    "poisson": "Poisson(lambda_i)",
-    "negbinomial": "NegBinomial2(mu_i, phi)   [Var = mu + mu^2/phi]",
-}
-_MEAN = {
-    "identity": "mu_i",
-    "logit": "logit(p_i)",
-    "probit": "probit(p_i)",
-    "log": "log(lambda_i)",
-}
-
 
 def _linear_predictor(model) -> str:
     d = model.design
@@ -34,16 +20,14 @@ def _linear_predictor(model) -> str:
 def describe_model(model) -> str:
     """Words and formulas for ``model`` (a :class:`hiermodels.Model`)."""
     d, fam = model.design, model.family
-    link = _MEAN[fam.link]
-    if fam.name == "negbinomial":
-        link = "log(mu_i)"
+    link = fam.link_text()  # the family's own symbols (families/<name>.py)
     lines = [
         f"Bayesian multilevel model: {model.formula}",
         f"  family {fam.name}, link {fam.link}; {d.n} rows"
         + "".join(f"; {g.n_levels} levels of {g.name}" for g in d.groups),
         "",
         "Likelihood",
-        f"  y_i ~ {_LIK[fam.name]}",
+        f"  y_i ~ {fam.likelihood_text}",
         f"  {link} = {_linear_predictor(model)}",
     ]
     if getattr(model, "residual", None) is not None:  # residual= / sigma= structure

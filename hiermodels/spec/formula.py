@@ -42,8 +42,22 @@ SAFE_FUNCTIONS = {
 _NUMPY_OK = {"log", "log2", "log10", "log1p", "exp", "sqrt", "abs", "square", "power", "sin", "cos"}
 #: Named constants a formula may use (unless the data has a column of that name).
 CONSTANTS = {"pi": np.pi}
-#: Calls formulae itself implements (stateful transforms and factor coding).
-_FORMULAE_BUILTINS = {"C", "center", "scale", "standardize"}
+#: Calls formulae itself implements (stateful transforms and factor coding); formulae
+#: resolves these from its own transforms, never from a caller's namespace:
+#: ``I(x**2)`` arithmetic on columns, ``poly(x, k)`` orthogonal polynomials and
+#: ``bs(x, df=k)`` B-splines (coefficients / knots of the fitted data reused on new data),
+#: ``C(x, Sum)`` / ``C(x, Treatment("ref"))`` contrast coding.
+_FORMULAE_BUILTINS = {"C", "I", "center", "scale", "standardize", "poly", "bs", "Treatment"}
+#: Contrast names usable (uncalled) as the second argument of ``C()``.
+CONTRASTS = {"Sum", "Treatment"}
+#: Splines users may expect that formulae 0.6.2 does not provide, with the alternative.
+_NOT_PROVIDED = {
+    "cr": "natural cubic regression splines cr() are not provided by formulae 0.6.2",
+    "ns": "natural splines ns() are not provided by formulae 0.6.2",
+    "cc": "cyclic splines cc() are not provided by formulae 0.6.2",
+    "te": "tensor-product smooths te() are not provided by formulae 0.6.2",
+    "s": "penalised smooths s() are not supported",
+}
 #: Calls hiermodels interprets itself.
 _SPECIAL = {"offset", "trials"}
 
@@ -149,6 +163,7 @@ def _strip_outer(text: str) -> str | None:
 
 
 _CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)*)\s*\(")
+_CONTRAST_ARG = re.compile(r"\bC\s*\(\s*[^,()]+,\s*([A-Za-z_]\w*)\s*[,)]")
 _DOTTED = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
 
 
@@ -174,13 +189,26 @@ def check_safe(text: str, columns=()) -> None:
     allowed |= {f"{m}.{f}" for m in ("np", "numpy") for f in _NUMPY_OK}
     for m in _CALL.finditer(text):
         name = m.group(1)
+        if name in _NOT_PROVIDED:
+            raise FormulaError(
+                f"Unknown function {name}() in the formula: {_NOT_PROVIDED[name]}. Use "
+                "bs(x, df=k) (B-spline basis, knots kept for new data) or poly(x, k) "
+                "(orthogonal polynomial) instead."
+            )
         if name not in allowed:
             raise FormulaError(
-                f"The formula calls {name}(...), which is not allowed: formula terms may "
+                f"Unknown function {name}() in the formula: {name}(...) is not allowed; formula terms may "
                 f"only use {', '.join(sorted(allowed - _SPECIAL))}, offset() and trials(). "
                 "Compute other transformations in the DataFrame first."
             )
     cols = set(map(str, columns))
+    for m in _CONTRAST_ARG.finditer(text):
+        if m.group(1) not in CONTRASTS and m.group(1) not in cols:
+            raise FormulaError(
+                f"Unknown contrast {m.group(1)!r} in C(): use C(x, Sum) (sum-to-zero, "
+                "effects against the grand mean) or C(x, Treatment('ref')) (dummies against "
+                "the reference level 'ref')."
+            )
     for m in _DOTTED.finditer(text):
         full = f"{m.group(1)}.{m.group(2)}"
         if m.group(1) in {"np", "numpy"} and m.group(2) in _NUMPY_OK:
@@ -328,7 +356,11 @@ def suggest(name: str, options) -> str:
 
 
 def referenced_names(text: str) -> set[str]:
-    """Identifiers a formula piece refers to (minus function names and keywords)."""
+    """Identifiers a formula piece refers to.
+
+    Function names, keyword-argument names (``df=`` in ``bs(x, df=4)``), ``True`` /
+    ``False`` / ``None`` and the contrast names of ``C(x, Sum)`` are not column names.
+    """
     text = re.sub(r"'[^']*'|\"[^\"]*\"", " ", text)
     names = set()
     for m in re.finditer(r"`([^`]+)`|([A-Za-z_][\w.]*)", text):
@@ -337,7 +369,19 @@ def referenced_names(text: str) -> set[str]:
         rest = text[end:].lstrip()
         if m.group(2) and rest.startswith("("):
             continue
+        if m.group(2) and rest.startswith("=") and not rest.startswith("=="):
+            continue
+        if m.group(2) and (tok in {"True", "False", "None"} or _is_contrast(text, m)):
+            continue
         if tok in {"np", "numpy"} or tok.startswith(("np.", "numpy.")) or tok in CONSTANTS:
             continue
         names.add(tok)
     return names
+
+
+def _is_contrast(text: str, match) -> bool:
+    """Whether the name at ``match`` is a contrast (``Sum``) given as an argument of ``C()``."""
+    if match.group(2) not in CONTRASTS:
+        return False
+    before = text[: match.start()].rstrip()
+    return before.endswith(",") and re.search(r"\bC\s*\([^()]*$", before) is not None

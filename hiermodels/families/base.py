@@ -1,0 +1,172 @@
+r"""The family protocol: everything any layer needs to know about one likelihood.
+
+A family is a frozen dataclass ``(name, link)``; each concrete family is a subclass in its
+own module (``gaussian.py``, ``poisson.py`` ...) that sets the class attributes and
+implements the NumPy methods marked *family-specific* below. The kernel log-likelihood
+(``backends/kernels/``) and the PyMC likelihood (``backends/pymc/likelihood.py``) live
+in the backends layer, keyed by ``name``.
+
+Adding a family: subclass :class:`Family` in a new module, list it in
+``families/__init__.py``'s registry, and add its likelihood to the backends (see
+ARCHITECTURE.md, "where new things go").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from hiermodels.errors import DataError
+from hiermodels.families import links as _links
+from hiermodels.spec.prior import Prior
+
+
+@dataclass(frozen=True)
+class Family:
+    """A likelihood family with its link function.
+
+    Parameters
+    ----------
+    name : str
+        The registry name (``"gaussian"``, ``"poisson"`` ...).
+    link : str
+        One of the class's :attr:`links`; the first is the default (canonical) one.
+
+    Class attributes (set by each family)
+    -------------------------------------
+    links : tuple of str
+        Available links, the default first.
+    aux : tuple of str
+        Names of the auxiliary (non-location) parameters, e.g. ``("sigma",)``.
+    needs_trials : bool
+        Whether the response needs ``trials()`` (binomial).
+    discrete : bool
+        Whether the response is a count / class (randomised quantile residuals).
+    gaussian_scale : bool
+        Whether priors are scaled to the response SD (observation scale) instead of the
+        unit link scale.
+    mean_symbol : str
+        The symbol of the mean in ``describe()`` (``mu_i``, ``p_i``, ``lambda_i``).
+    likelihood_text : str
+        How ``describe()`` writes the likelihood, e.g. ``"Normal(mu_i, sigma)"``.
+    """
+
+    name: str
+    link: str
+
+    links: ClassVar[tuple[str, ...]] = ()
+    aux: ClassVar[tuple[str, ...]] = ()
+    needs_trials: ClassVar[bool] = False
+    discrete: ClassVar[bool] = True
+    gaussian_scale: ClassVar[bool] = False
+    mean_symbol: ClassVar[str] = "mu_i"
+    likelihood_text: ClassVar[str] = ""
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def identity(self) -> bool:
+        return self.link == "identity"
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.link})"
+
+    def link_text(self) -> str:
+        """``g(mean)`` as ``describe()`` writes it, e.g. ``logit(p_i)``."""
+        return _links.LINK_TEXT[self.link].format(m=self.mean_symbol)
+
+    # ------------------------------------------------------------------ links
+    def inverse_link(self, eta):
+        """Mean of the response (per trial for binomial) from the linear predictor."""
+        return _links.inverse_link(self.link, eta)
+
+    def link_fn(self, mu):
+        """Link function g(mu)."""
+        return _links.link_fn(self.link, mu)
+
+    def mean_derivative(self, eta, trials=None):
+        """d E[y] / d eta per observation (counts for binomial)."""
+        n = 1.0 if trials is None else trials
+        if self.link in ("identity", "log"):
+            return _links.inverse_link_derivative(self.link, eta)
+        if self.link == "logit":
+            p = _links.inverse_link(self.link, eta)
+            return n * p * (1 - p)
+        return n * np.exp(-0.5 * eta**2) / np.sqrt(2 * np.pi)
+
+    # ------------------------------------------------------------------ validation
+    def validate(self, y: np.ndarray, trials: np.ndarray | None, response: str) -> None:
+        """Raise a :class:`DataError` naming the response when it cannot come from this family."""
+        if not np.all(np.isfinite(y)):
+            raise DataError(f"The response {response!r} has non-finite values.")
+        self.check_support(y, trials, response)
+
+    def check_support(self, y, trials, response: str) -> None:  # family-specific
+        """Raise a :class:`DataError` naming ``response`` for values outside the support."""
+        raise NotImplementedError
+
+    def _check_counts(self, y, response: str) -> None:
+        if np.any(y < 0) or np.any(y != np.round(y)):
+            bad = sorted({float(v) for v in y[(y < 0) | (y != np.round(y))]})[:5]
+            raise DataError(
+                f"The {self.name} response {response!r} must be non-negative integers; found {bad}."
+            )
+
+    # ------------------------------------------------------------------ moments
+    def mean(self, eta, trials=None):
+        """E[y | eta] on the response scale (counts for binomial)."""
+        p = self.inverse_link(eta)
+        return p * trials if self.needs_trials else p
+
+    def variance(self, eta, aux: dict, trials=None):  # family-specific
+        """Var[y | eta] (the observation-level conditional variance)."""
+        raise NotImplementedError
+
+    def latent_variance(self, eta_mean, var_random, aux: dict):  # family-specific
+        r"""Distribution-specific variance :math:`\sigma_d^2` (Nakagawa, Johnson &
+        Schielzeth 2017; MATH.md section 3), per draw.
+
+        ``eta_mean``: mean fixed linear predictor; ``var_random``: total group-level
+        variance; ``aux``: auxiliary parameter draws. Both enter only for log links.
+        """
+        raise NotImplementedError
+
+    def latent_variance_text(self) -> str:  # family-specific
+        """:math:`\\sigma_d^2` in words, for table notes (e.g. ``"pi^2/3"``)."""
+        raise NotImplementedError
+
+    def _link_latent_variance(self, var_random):
+        """Logit pi^2/3 and probit 1, broadcast like ``var_random``."""
+        zero = 0 * np.asarray(var_random, float)
+        return (np.pi**2 / 3 if self.link == "logit" else 1.0) + zero
+
+    # ------------------------------------------------------------------ densities
+    def logpdf(self, y, eta, aux: dict, trials=None):  # family-specific
+        """Pointwise log-likelihood; broadcasts over leading draw axes."""
+        raise NotImplementedError
+
+    def cdf(self, y, eta, aux: dict, trials=None):  # family-specific
+        """P(Y <= y | eta) (used by randomised quantile residuals)."""
+        raise NotImplementedError
+
+    def draw(self, rng: np.random.Generator, eta, aux: dict, trials=None):  # family-specific
+        """Replicated responses y_rep ~ p(y | eta, aux)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ priors and starts
+    def default_aux_priors(self, s_y: float, y_name: str) -> dict[str, tuple[Prior, str]]:
+        """Default prior of each auxiliary parameter and where its scale comes from."""
+        return {}
+
+    def intercept_location(self, y, trials=None, offset=None) -> float:  # family-specific
+        """Centre of the default Intercept prior: g(mean of y), on the link scale."""
+        raise NotImplementedError
+
+    def start_eta(self, y, trials=None):  # family-specific
+        """A finite starting linear predictor for IRLS (per row)."""
+        raise NotImplementedError
+
+    def degenerate_reason(self, y, trials=None) -> str:
+        """Why a cluster's GLM estimate does not exist (for tables)."""
+        return "no finite MLE (separation)"
