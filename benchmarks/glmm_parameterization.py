@@ -50,7 +50,7 @@ def run(df, parameterization, chains, draws, seed=1):
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "gradients_per_draw": round(float(ss["n_steps"].mean()), 1),
-        "worst_rhat": d["table"]["max_rhat"].idxmax(),
+        "worst_rhat": d["table"]["max_rhat"].fillna(0).idxmax(),
         "load": tuple(round(v, 1) for v in os.getloadavg()),
         "sampling_wall_s": round(fit.wall_time, 1),
         "min_ess_bulk_sd": round(float(ess.min()), 0),
@@ -75,8 +75,8 @@ def main():
     m = hm.Model("y ~ x + (x | g)", df, family="poisson")
     print(m.parameterization_table.to_string())
     # warm the kernels on a tiny copy so compilation is not timed
-    run(simulate(2000, 20), "auto", 1, 50)
-    run(simulate(2000, 20), "noncentered", 1, 50)
+    run(simulate(2000, 20), "auto", 2, 50)
+    run(simulate(2000, 20), "noncentered", 2, 50)
     for par in [a.only] if a.only else ["auto", "noncentered"]:
         print(run(df, par, a.chains, a.draws), flush=True)
 

@@ -37,13 +37,15 @@ def _tiny(seed: int = 0) -> pd.DataFrame:
     ).assign(s=lambda d: np.minimum(d["k"], d["n"]))
 
 
-_MODELS = (
-    ("y ~ x + (x | g)", "gaussian"),
-    ("y ~ x + (1 | g) + (1 | h)", "gaussian"),
-    ("b ~ x + (1 | g)", "bernoulli"),
-    ("s | trials(n) ~ x + (1 | g)", "binomial"),
-    ("k ~ x + (1 | g)", "poisson"),
-    ("k ~ x + (1 | g)", "negbinomial"),
+_MODELS = (  # (formula, family, extra Model arguments)
+    ("y ~ x + (x | g)", "gaussian", {}),
+    ("y ~ x + (1 | g) + (1 | h)", "gaussian", {}),
+    ("y ~ x + (x | g)", "gaussian", {"parameterization": "collapsed"}),
+    ("y ~ x", "gaussian", {"residual": "ar1(g)"}),
+    ("b ~ x + (1 | g)", "bernoulli", {}),
+    ("s | trials(n) ~ x + (1 | g)", "binomial", {}),
+    ("k ~ x + (1 | g)", "poisson", {}),
+    ("k ~ x + (1 | g)", "negbinomial", {}),
 )
 
 
@@ -51,13 +53,17 @@ def warmup(verbose: bool = True) -> float:
     """Compile (or load) every kernel; returns the seconds it took."""
     data = _tiny()
     start = time.perf_counter()
-    for formula, family in _MODELS:
+    for formula, family, extra in _MODELS:
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            Model(formula, data, family=family).fit(
+            Model(formula, data, family=family, **extra).fit(
                 draws=20, tune=20, chains=1, seed=1, progressbar=False
             )
         if verbose:
-            print(f"  {family:<12} {formula:<28} {time.perf_counter() - t0:6.1f} s", flush=True)
+            what = ", ".join(f"{k}={v}" for k, v in extra.items())
+            print(
+                f"  {family:<12} {formula:<28} {what:<28} {time.perf_counter() - t0:6.1f} s",
+                flush=True,
+            )
     return time.perf_counter() - start

@@ -251,6 +251,8 @@ def test_overrides_and_gaussian_defaults(sleep):
     # a Uniform SD prior leaves the collapsed path for the sampled-effects kernel
     u = hm.Model("Reaction ~ Days + (Days | Subject)", sleep, priors={"sd": "uniform(0, 100)"})
     assert not u.collapsed and supports(u) and u.default_sampler() == "hiermodels"
+    # 10 rows per subject, lme4 REML sd(Intercept) 24.7, sigma 25.6: informative clusters
+    assert u.factor_parameterization == {"Subject": "centered"}
     with pytest.raises(hm.HiermodelsError, match="Uniform"):
         hm.Model(
             "Reaction ~ Days + (Days | Subject)",

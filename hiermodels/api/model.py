@@ -47,9 +47,9 @@ class Model:
     parameterization : {"auto", "noncentered", "centered", "collapsed"} or dict
         ``"auto"`` integrates the group effects out analytically for a Gaussian model
         with one grouping factor (the fast path); otherwise each grouping factor of a
-        non-Gaussian model is centred when its clusters are informative (median pooling
+        model whose group effects are sampled is centred when its clusters are informative (median pooling
         factor > 0.5 at a pilot fit, see :mod:`hiermodels.model.parameterization`) and
-        non-centred when not (Gaussian: non-centred). A string forces one choice for every
+        non-centred when not. A string forces one choice for every
         factor, a dict ``{factor: "centered" | "noncentered"}`` per factor (the rest
         follow the rule). :attr:`factor_parameterization` shows the choice.
     dropna : bool

@@ -23,9 +23,9 @@ from pathlib import Path
 _KERNELS = Path(__file__).resolve().parent / "kernels"
 # (source file, a function whose cache index proves the file's kernels were compiled)
 _PROBES = (
-    ("collapsed_nb.py", "collapsed_logp"),
-    ("glmm_nb.py", "glmm_logp"),
     ("native.py", "glmm_cfunc"),
+    ("marginal_native.py", "marginal_cfunc"),
+    ("glmm_nb.py", "glmm_logp"),
 )
 _announced = False
 

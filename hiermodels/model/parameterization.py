@@ -17,8 +17,10 @@ of :math:`r_j` against :math:`\tau`). Papaspiliopoulos, Roberts & Sköld (2007, 
 Science 22, 59-73) show the two convergence rates are :math:`\lambda` and :math:`1 -
 \lambda`; Betancourt & Girolami (2015) make the same point for HMC.
 
-The rule (for the families whose group effects are sampled; a Gaussian model keeps the
-collapsed / non-centred path):
+The rule (wherever group effects are sampled: every non-Gaussian model, and a Gaussian
+one that the collapsed / marginal paths do not cover, e.g. with a ``Uniform`` SD prior;
+Gaussian working weight :math:`1/\hat\sigma^2` from the pilot's residual variance, which
+includes the between-level variance and so errs toward non-centring):
 
 1. **Pilot fit**: the fixed-effects-only GLM (no group effects) by iteratively reweighted
    least squares, giving each row's mean :math:`\mu_i`, working weight
@@ -80,7 +82,7 @@ def choose(design, family, parameterization, collapsed: bool) -> tuple[dict, pd.
     given = parameterization if isinstance(parameterization, dict) else {}
     choice, rows = {}, []
     todo = [g for g in groups if g.name not in given]
-    stats = pooling_factors(design, family, todo) if todo and family.name != "gaussian" else {}
+    stats = pooling_factors(design, family, todo) if todo else {}
     for g in groups:
         if g.name in given:
             choice[g.name] = given[g.name]
@@ -139,19 +141,20 @@ def working_weights(design, family, iters: int = 30) -> tuple[np.ndarray, np.nda
     X = design.X if design.X.shape[1] else np.ones((len(y), 1))
     beta = np.zeros(X.shape[1])
     phi = np.inf
+    lim = np.inf if family.link == "identity" else 30.0  # keep exp / expit finite
     for _ in range(iters):
-        eta = np.clip(X @ beta + off, -30, 30)
+        eta = np.clip(X @ beta + off, -lim, lim)
         w, s, _ = _weights_scores(family, y, n, eta, phi)
         A = X.T @ (X * w[:, None]) + 1e-8 * np.eye(X.shape[1])
         step = np.linalg.solve(A, X.T @ s)
         beta = beta + step
         if family.name == "negbinomial":
-            mu = np.exp(np.clip(X @ beta + off, -30, 30))
+            mu = np.exp(np.clip(X @ beta + off, -lim, lim))
             inv = np.sum((y - mu) ** 2 - mu) / np.sum(mu * mu)
             phi = 1.0 / inv if inv > 0 else np.inf
         if np.max(np.abs(step)) < 1e-8:
             break
-    eta = np.clip(X @ beta + off, -30, 30)
+    eta = np.clip(X @ beta + off, -lim, lim)
     w, s, _ = _weights_scores(family, y, n, eta, phi)
     return w, s
 
