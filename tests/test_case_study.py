@@ -94,6 +94,20 @@ STUDIES = {
         ["01_residuals_poisson", "02_residuals_negbinomial", "03_subject_curves_log",
          "04_subject_curves_logit", "05_compare_ml"],
     ),
+    "longitudinal_covariance.py": (
+        ["lag-1 autocorrelation of the residuals: raw", "best by LOO:", "CS: one correlation",
+         "Cor of counts 1, 5 and 10 visits apart"],
+        ["01_residual_acf", "02_covariance_ovary", "03_covariance_orthodont_un"],
+    ),
+    "crossed_and_nested.py": (
+        ["this notebook: 80 respondents x 24 items", "respondents carry", "casks within batches carry",
+         "divergences: marginal pastes fit 0"],
+        ["01_variance_verbagg", "02_variance_pastes"],
+    ),
+    "panel_fe_vs_re.py": (
+        ["Hausman H =", "Mundlak's within coefficient", "P(contextual > 0)", "1. H ="],
+        ["01_within_between", "02_estimators"],
+    ),
 }  # fmt: skip
 
 

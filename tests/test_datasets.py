@@ -30,6 +30,7 @@ ROWS = {
     "ovary": 308,
     "bodyweight": 176,
     "orthodont": 108,
+    "verbagg": 7584,
 }
 
 N_LEVELS = [
@@ -57,6 +58,8 @@ N_LEVELS = [
     ("bodyweight", "Diet", 3),
     ("orthodont", "Subject", 27),
     ("orthodont", "Sex", 2),
+    ("verbagg", "id", 316),
+    ("verbagg", "item", 24),
 ]
 
 NOT_CATEGORICAL = [

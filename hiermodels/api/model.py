@@ -309,7 +309,7 @@ class Model:
             graph takes ~20-60 s): nutpie (numba-compiled), PyMC in NUMBA mode, numpyro
             through JAX.
         target_accept : float, optional
-            NUTS' target acceptance rate. Default 0.95 on the fully marginal Gaussian path
+            NUTS' target acceptance rate. Default 0.99 on the fully marginal Gaussian path
             (a few variance parameters: smaller steps cost almost nothing and remove the
             rare divergence in the small-SD tail with few clusters), 0.8 elsewhere. Raise
             toward 0.95-0.99 when there are divergences.

@@ -40,7 +40,7 @@ def sample_kernel(
             tune=tune,
             chains=chains,
             seed=seed,
-            target_accept=0.95 if target_accept is None else target_accept,
+            target_accept=0.99 if target_accept is None else target_accept,
             progressbar=progressbar,
             cores=cores,
             native=native,

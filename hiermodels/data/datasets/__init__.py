@@ -46,6 +46,7 @@ _FACTORS: dict[str, tuple[str, ...]] = {
     "radon": ("county",),
     "salamanders": ("site", "mined", "spp"),
     "sleepstudy": ("Subject",),
+    "verbagg": ("Gender", "item", "resp", "id", "btype", "situ", "mode", "r2"),
 }
 
 # Level orders in which R's factor is not sorted (glmmTMB's Salamanders: GP is the
@@ -54,6 +55,34 @@ _FACTORS: dict[str, tuple[str, ...]] = {
 _LEVELS: dict[tuple[str, str], tuple[str, ...]] = {
     ("salamanders", "spp"): ("GP", "PR", "DM", "EC-A", "EC-L", "DES-L", "DF"),
     ("salamanders", "mined"): ("yes", "no"),
+    # lme4's VerbAgg: items in questionnaire order, mode "want" before "do".
+    ("verbagg", "item"): (
+        "S1WantCurse",
+        "S1WantScold",
+        "S1WantShout",
+        "S2WantCurse",
+        "S2WantScold",
+        "S2WantShout",
+        "S3WantCurse",
+        "S3WantScold",
+        "S3WantShout",
+        "S4wantCurse",
+        "S4WantScold",
+        "S4WantShout",
+        "S1DoCurse",
+        "S1DoScold",
+        "S1DoShout",
+        "S2DoCurse",
+        "S2DoScold",
+        "S2DoShout",
+        "S3DoCurse",
+        "S3DoScold",
+        "S3DoShout",
+        "S4DoCurse",
+        "S4DoScold",
+        "S4DoShout",
+    ),
+    ("verbagg", "mode"): ("want", "do"),
 }
 
 _INTEGER = re.compile(r"-?\d+")
