@@ -350,11 +350,12 @@ class Fit(FitVerbs, TeachingMethods):
             See :func:`hiermodels.derive.variance.within_covariance` and
             :func:`hiermodels.derive.residual_cov.within_covariance`.
         """
-        intercept_only = group is not None and self.design.group(group).q == 1
+        factors = {g.name for g in self.design.groups}
+        intercept_only = group in factors and self.design.group(group).q == 1
         if self.model.residual is not None or group is None or intercept_only:
             from hiermodels.derive.residual_cov import within_covariance as unit_covariance
 
-            return unit_covariance(self, unit, prob)
+            return unit_covariance(self, unit, prob)  # `unit`: one unit's label (default: largest)
         from hiermodels.derive.variance import within_covariance
 
         return within_covariance(self, group, x, term, prob)

@@ -22,8 +22,9 @@ def plot_covariance_heatmap(fit, group: str, x=None, term=None, what: str = "cor
 
     tab = fit.within_covariance(group, x=x, term=term)
     col = "cor_mean" if what == "cor" else "mean"
-    ts = sorted(set(tab.index.get_level_values("t")))
-    M = np.array([[tab.loc[(a, b), col] for b in ts] for a in ts])
+    ts = sorted(set(tab.index.get_level_values(0)) | set(tab.index.get_level_values(1)))
+    value = tab[col].to_dict()  # a covariance table may list each pair once (t <= t')
+    M = np.array([[value[(a, b)] if (a, b) in value else value[(b, a)] for b in ts] for a in ts])
     fig, ax = plt.subplots(figsize=(5.6, 4.8), layout="constrained")
     im = ax.imshow(
         M,
@@ -32,7 +33,7 @@ def plot_covariance_heatmap(fit, group: str, x=None, term=None, what: str = "cor
         vmin=0 if what == "cor" else None,
         vmax=1 if what == "cor" else None,
     )
-    labels = [f"{t:g}" for t in ts]
+    labels = [f"{t:g}" if isinstance(t, int | float) else str(t) for t in ts]
     ax.set_xticks(range(len(ts)), labels)
     ax.set_yticks(range(len(ts)), labels)
     if len(ts) <= 12:
@@ -47,7 +48,7 @@ def plot_covariance_heatmap(fit, group: str, x=None, term=None, what: str = "cor
                     fontsize=7,
                     color="w" if M[i, j] < (0.5 if what == "cor" else M.mean()) else "k",
                 )
-    name = tab.attrs["term"]
+    name = tab.attrs.get("term") or tab.attrs.get("time") or "time"
     ax.set_xlabel(f"{name} (t')")
     ax.set_ylabel(f"{name} (t)")
     fig.colorbar(im, ax=ax, shrink=0.85, label="Cor(y_t, y_t')" if what == "cor" else "Cov")
