@@ -22,10 +22,7 @@ one-factor collapsed kernel or the joint kernel samples it as before.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import xarray as xr
 
 from hiermodels.backends.kernels import _prior_arrays, initial_point
 from hiermodels.backends.kernels.marginal_data import (
@@ -38,11 +35,10 @@ from hiermodels.backends.kernels.marginal_data import (
 from hiermodels.backends.kernels.marginal_draws_nb import draw_effects
 from hiermodels.backends.kernels.marginal_native import marginal_cfunc, marginal_native_arrays
 from hiermodels.backends.kernels.marginal_nb import marginal_logp
-from hiermodels.backends.kernels.posterior import constrained, positive_values
+from hiermodels.backends.kernels.posterior import assemble, constrained, positive_values
 from hiermodels.backends.nuts_runner import run_nuts
 from hiermodels.model import names
 from hiermodels.model.layout import make_layout
-from hiermodels.model.names import coords_of
 
 # Largest dense Schur complement (effects left after eliminating the largest factor, plus the
 # fixed effects) for which the marginal path is the default: its Cholesky and inverse cost
@@ -152,31 +148,11 @@ def _sample(lay, data, init, native, settings):
 
 def _inferencedata(model, full, flat, eff, raw, C, S):
     """The posterior with the graph's names; fixed effects prepended to the sampled theta."""
-    import arviz as az
-
     vals = constrained(model, full, np.concatenate([eff["beta"], flat], axis=1))
-    d = model.design
-    dims = {"b": ["coef"]}
     rb = {}
-    for f, g in enumerate(d.groups):
+    for f, g in enumerate(model.design.groups):
         vals.pop(f"L_{g.dim}", None)
         vals[names.effects(g)] = eff["r"][f]
         rb[names.effects(g)] = eff["r_mean"][f].mean(axis=0)
-        dims.update(names.factor_dims(g))
-    coords = {k: v for k, v in coords_of(d).items() if k != "obs"}
-    coords.update(chain=np.arange(C), draw=np.arange(S))
-    post = xr.Dataset(
-        {
-            k: (["chain", "draw", *dims.get(k, [])], v.reshape(C, S, *v.shape[1:]))
-            for k, v in vals.items()
-        },
-        coords=coords,
-    )
-    post.attrs["collapsed"] = 1
-    post.attrs["parameterization"] = json.dumps({g.name: "marginal" for g in d.groups})
-    rb_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}
-    return az.InferenceData(
-        posterior=post,
-        sample_stats=raw.sample_stats,
-        rao_blackwell=xr.Dataset({k: (dims[k], v) for k, v in rb.items()}, coords=rb_coords),
-    )
+    kinds = {g.name: "marginal" for g in model.design.groups}
+    return assemble(model, vals, rb, raw.sample_stats, C, S, 1, kinds)

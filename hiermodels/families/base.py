@@ -13,6 +13,7 @@ ARCHITECTURE.md, "where new things go").
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,7 +25,7 @@ from hiermodels.spec.prior import Prior
 
 
 @dataclass(frozen=True)
-class Family:
+class Family(ABC):
     """A likelihood family with its link function.
 
     Parameters
@@ -102,9 +103,9 @@ class Family:
             raise DataError(f"The response {response!r} has non-finite values.")
         self.check_support(y, trials, response)
 
-    def check_support(self, y, trials, response: str) -> None:  # family-specific
+    @abstractmethod
+    def check_support(self, y, trials, response: str) -> None:
         """Raise a :class:`DataError` naming ``response`` for values outside the support."""
-        raise NotImplementedError
 
     def _check_counts(self, y, response: str) -> None:
         if np.any(y < 0) or np.any(y != np.round(y)):
@@ -119,22 +120,22 @@ class Family:
         p = self.inverse_link(eta)
         return p * trials if self.needs_trials else p
 
-    def variance(self, eta, aux: dict, trials=None):  # family-specific
+    @abstractmethod
+    def variance(self, eta, aux: dict, trials=None):
         """Var[y | eta] (the observation-level conditional variance)."""
-        raise NotImplementedError
 
-    def latent_variance(self, eta_mean, var_random, aux: dict):  # family-specific
+    @abstractmethod
+    def latent_variance(self, eta_mean, var_random, aux: dict):
         r"""Distribution-specific variance :math:`\sigma_d^2` (Nakagawa, Johnson &
         Schielzeth 2017; MATH.md section 3), per draw.
 
         ``eta_mean``: mean fixed linear predictor; ``var_random``: total group-level
         variance; ``aux``: auxiliary parameter draws. Both enter only for log links.
         """
-        raise NotImplementedError
 
-    def latent_variance_text(self) -> str:  # family-specific
+    @abstractmethod
+    def latent_variance_text(self) -> str:
         """:math:`\\sigma_d^2` in words, for table notes (e.g. ``"pi^2/3"``)."""
-        raise NotImplementedError
 
     def _link_latent_variance(self, var_random):
         """Logit pi^2/3 and probit 1, broadcast like ``var_random``."""
@@ -142,30 +143,30 @@ class Family:
         return (np.pi**2 / 3 if self.link == "logit" else 1.0) + zero
 
     # ------------------------------------------------------------------ densities
-    def logpdf(self, y, eta, aux: dict, trials=None):  # family-specific
+    @abstractmethod
+    def logpdf(self, y, eta, aux: dict, trials=None):
         """Pointwise log-likelihood; broadcasts over leading draw axes."""
-        raise NotImplementedError
 
-    def cdf(self, y, eta, aux: dict, trials=None):  # family-specific
+    @abstractmethod
+    def cdf(self, y, eta, aux: dict, trials=None):
         """P(Y <= y | eta) (used by randomised quantile residuals)."""
-        raise NotImplementedError
 
-    def draw(self, rng: np.random.Generator, eta, aux: dict, trials=None):  # family-specific
+    @abstractmethod
+    def draw(self, rng: np.random.Generator, eta, aux: dict, trials=None):
         """Replicated responses y_rep ~ p(y | eta, aux)."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ priors and starts
     def default_aux_priors(self, s_y: float, y_name: str) -> dict[str, tuple[Prior, str]]:
         """Default prior of each auxiliary parameter and where its scale comes from."""
         return {}
 
-    def intercept_location(self, y, trials=None, offset=None) -> float:  # family-specific
+    @abstractmethod
+    def intercept_location(self, y, trials=None, offset=None) -> float:
         """Centre of the default Intercept prior: g(mean of y), on the link scale."""
-        raise NotImplementedError
 
-    def start_eta(self, y, trials=None):  # family-specific
+    @abstractmethod
+    def start_eta(self, y, trials=None):
         """A finite starting linear predictor for IRLS (per row)."""
-        raise NotImplementedError
 
     def degenerate_reason(self, y, trials=None) -> str:
         """Why a cluster's GLM estimate does not exist (for tables)."""

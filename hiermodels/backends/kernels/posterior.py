@@ -86,14 +86,11 @@ def _exact_draws(flat, lay, sigma, L, data, g, rng):
 
 def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
     """Build the InferenceData: posterior with the graph's names + nutpie's sample_stats."""
-    import arviz as az
-
     theta = raw.posterior["theta"].values  # (chain, draw, n_dim)
     C, S = theta.shape[:2]
     flat = theta.reshape(C * S, -1)
     vals = constrained(model, lay, flat)
     d = model.design
-    dims = {"b": ["coef"]}
     rb_means = {}
     for f, g in enumerate(d.groups):
         L = vals.pop(f"L_{g.dim}")
@@ -103,9 +100,23 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
             z = flat[:, lay.fz[f] : lay.fz[f] + g.n_levels * g.q].reshape(C * S, g.n_levels, g.q)
             r = z if lay.fcent[f] else z @ np.swapaxes(L, 1, 2)
         vals[names.effects(g)] = r
-        dims[names.sd(g)] = [g.term_dim]
-        dims[names.cor(g)] = [g.term_dim, f"{g.term_dim}_bis"]
-        dims[names.effects(g)] = [g.dim, g.term_dim]
+    kinds = {
+        g.name: "collapsed" if lay.collapsed else ("centered" if c else "noncentered")
+        for g, c in zip(d.groups, lay.fcent, strict=True)
+    }
+    return assemble(model, vals, rb_means, raw.sample_stats, C, S, int(lay.collapsed), kinds)
+
+
+def assemble(model, vals: dict, rb_means: dict, sample_stats, C: int, S: int, collapsed, kinds):
+    """InferenceData from flat (C*S, ...) draws ``vals`` named as :mod:`hiermodels.model.names`
+    says, Rao-Blackwellised group-effect means ``rb_means`` (may be empty), the sampler's
+    statistics, and per factor how it was sampled (``kinds``)."""
+    import arviz as az
+
+    d = model.design
+    dims = {"b": ["coef"]}
+    for g in d.groups:
+        dims.update(names.factor_dims(g))
     coords = {k: v for k, v in coords_of(d).items() if k != "obs"}
     coords.update(chain=np.arange(C), draw=np.arange(S))
     post = xr.Dataset(
@@ -115,14 +126,9 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
         },
         coords=coords,
     )
-    post.attrs["collapsed"] = int(lay.collapsed)
-    post.attrs["parameterization"] = json.dumps(
-        {
-            g.name: "collapsed" if lay.collapsed else ("centered" if c else "noncentered")
-            for g, c in zip(d.groups, lay.fcent, strict=True)
-        }
-    )
-    groups = {"posterior": post, "sample_stats": raw.sample_stats}
+    post.attrs["collapsed"] = int(collapsed)
+    post.attrs["parameterization"] = json.dumps(kinds)
+    groups = {"posterior": post, "sample_stats": sample_stats}
     if rb_means:
         rb_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}
         groups["rao_blackwell"] = xr.Dataset(
