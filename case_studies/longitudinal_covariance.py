@@ -63,24 +63,6 @@ def show(fig, name: str) -> None:
         plt.show()
 
 
-def heatmap(wc, label):
-    """Draw ``fit.within_covariance()``'s correlations (upper triangle, mirrored)."""
-    ts = sorted(set(wc.index.get_level_values("t")))
-    M = np.eye(len(ts))
-    for (a, b), r in wc["cor_mean"].items():
-        M[ts.index(a), ts.index(b)] = M[ts.index(b), ts.index(a)] = r
-    fig, ax = plt.subplots(figsize=(5.6, 4.8), layout="constrained")
-    im = ax.imshow(M, cmap="viridis", origin="lower", vmin=0, vmax=1)
-    step = max(1, len(ts) // 8)
-    ax.set_xticks(range(0, len(ts), step), [f"{t:g}" for t in ts[::step]])
-    ax.set_yticks(range(0, len(ts), step), [f"{t:g}" for t in ts[::step]])
-    ax.set_xlabel(f"{label} (t')")
-    ax.set_ylabel(f"{label} (t)")
-    fig.colorbar(im, ax=ax, shrink=0.85, label="Cor(y_t, y_t')")
-    ax.set_title(f"Model-implied correlation within unit {wc.attrs['unit']}", fontsize=10)
-    return fig
-
-
 def fit(formula, data, seed=1, **structure):
     """Fit with the notebook's settings; ``structure``: ``residual=``, ``sigma=``."""
     return hm.Model(formula, data, **structure).fit(
@@ -166,7 +148,8 @@ print(f"\nposterior SDs under AR(1) are {ratio.min():.2f}-{ratio.max():.2f} time
 #
 # `fit.within_covariance()` computes it for every pair of rows of one mare (draw by draw;
 # the figure draws its correlations), and `fit.compare_reml()` puts the nlme-style REML
-# estimates beside the posterior.
+# estimates beside the posterior. `hm.plots.plot_covariance_heatmap` draws the table's
+# posterior-mean correlations for the mare with the most visits.
 
 # %%
 fit_lme = fit(SEASON + " + (1 | Mare)", ovary, seed=3, residual="ar1(Mare)")
@@ -180,7 +163,7 @@ print(
     f"{lag_cor[2]:.2f}: it decays with the lag but not to zero (the mare level, "
     f"sd {tau:.2f}, stays)"
 )
-show(heatmap(wc, "visit"), "02_covariance_ovary")
+show(hm.plots.plot_covariance_heatmap(fit_lme, "Mare", label="visit"), "02_covariance_ovary")
 
 # %% [markdown]
 # ## Which structure do the data support? Orthodont, by LOO
@@ -245,7 +228,7 @@ print(
     + ", ".join(f"{s:.2f}" for s in sds)
 )
 print(fit_un.compare_reml())
-show(heatmap(fit_un.within_covariance(), "age"), "03_covariance_orthodont_un")
+show(hm.plots.plot_covariance_heatmap(fit_un, "Subject", label="age"), "03_covariance_orthodont_un")
 
 # %% [markdown]
 # With 27 children, ten covariance parameters are estimated loosely: the UN intervals are

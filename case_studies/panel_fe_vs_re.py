@@ -199,7 +199,7 @@ ax.errorbar(
 ax.axvline(TRUE_WITHIN, ls="--", color="grey", label="true within effect")
 ax.set_yticks(range(len(est)), est.index)
 ax.set_xlabel("effect of training on y")
-ax.legend(loc="lower right", fontsize=8)
+fig.legend(loc="outside lower center", fontsize=8, frameon=False)  # clear of the intervals
 ax.set_title("The training effect by three estimators (95 % intervals)", fontsize=10)
 show(fig, "02_estimators")
 

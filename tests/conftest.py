@@ -35,3 +35,15 @@ def _close_figures():
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         plt.close("all")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.slow`` tests are left out of the default run (as pyproject says): run
+    them with ``-m slow`` or ``HIERMODELS_SLOW=1``."""
+    expr = config.getoption("markexpr") or ""
+    if os.environ.get("HIERMODELS_SLOW") or ("slow" in expr and "not slow" not in expr):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow or HIERMODELS_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -1466,3 +1466,137 @@ CBPP_GEE_EXCH = {
         },
     },
 }
+
+
+# ----------------------------------------------------------------------------------------------
+# wine, adaptive Gauss-Hermite clmm (exact marginal likelihood; added for the cumulative family)
+# ----------------------------------------------------------------------------------------------
+
+WINE_CLMM_AGQ = {
+    "source": 'ordinal 2022.11-16, R 4.2.2 Patched (2022-11-10 r83330), run 2026-12-01: d <- read.csv("wine.csv"); d$rating <- factor(d$rating, levels=1:5, ordered=TRUE); temp levels c("cold","warm"), contact c("no","yes"), judge factor(); clmm(rating ~ temp + contact + (1|judge), data=d, link=LINK, nAGQ=10)  # adaptive Gauss-Hermite, 10 nodes; nAGQ=25 agrees to 9 digits (logLik identical to 10 digits). The Laplace fits (nAGQ=1) are WINE_CLMM_LOGIT / WINE_CLMM_PROBIT, reproduced exactly in this run.',
+    "logit": {
+        "thresholds": {
+            "1|2": -1.623487452,
+            "2|3": 1.512796039,
+            "3|4": 4.227053455,
+            "4|5": 6.08615228,
+        },
+        "fixef": {"tempwarm": 3.061890993, "contactyes": 1.833433365},
+        "sd_judge": 1.134783298,
+        "logLik": -81.53246071,
+    },
+    "probit": {
+        "thresholds": {
+            "1|2": -0.9263254407,
+            "2|3": 0.8893514232,
+            "3|4": 2.467333457,
+            "4|5": 3.536355954,
+        },
+        "fixef": {"tempwarm": 1.799872197, "contactyes": 1.048114176},
+        "sd_judge": 0.6630288199,
+        "logLik": -80.93129462,
+    },
+}
+
+# ----------------------------------------------------------------------------------------------
+# Salamanders zero-inflated NB2 / hurdle fits WITHOUT random effects (exact likelihood at the MLE;
+# added for the zero_inflated_negbinomial, hurdle_poisson and hurdle_negbinomial families)
+# ----------------------------------------------------------------------------------------------
+
+SALAMANDERS_FIXED_ZI_HURDLE = {
+    "source": 'glmmTMB 1.1.5, R 4.2.2 Patched (2022-11-10 r83330), run 2026-12-01: d <- read.csv("salamanders.csv"); d$spp <- factor(d$spp, levels=c("GP","PR","DM","EC-A","EC-L","DES-L","DF")); d$mined <- factor(d$mined, levels=c("yes","no")); glmmTMB(count ~ spp + mined, ziformula = ~ spp + mined, family=FAMILY, data=d) for FAMILY in nbinom2 (zero-inflated), truncated_poisson and truncated_nbinom2 (hurdle: zi models P(count == 0)); fixef(f)$cond, fixef(f)$zi, sigma(f) (NB2 size theta), logLik(f); all converged (convergence 0, pdHess TRUE). No random effects, so logLik is the exact log-likelihood at the MLE.',
+    "coef_names": [
+        "(Intercept)",
+        "sppPR",
+        "sppDM",
+        "sppEC-A",
+        "sppEC-L",
+        "sppDES-L",
+        "sppDF",
+        "minedno",
+    ],
+    "nbinom2": {
+        "cond": [
+            -0.2066635962,
+            -0.6255230922,
+            0.1538740016,
+            -0.3213832962,
+            0.5729499046,
+            0.6116958785,
+            -0.07678958511,
+            1.059501647,
+        ],
+        "zi": [
+            1.182086877,
+            1.587458386,
+            -0.8262264695,
+            1.074290241,
+            -0.3919176778,
+            -0.7145328469,
+            -1.634781995,
+            -2.680129162,
+        ],
+        "theta": 1.589327149,
+        "logLik": -820.0716385,
+    },
+    "truncated_poisson": {
+        "cond": [
+            0.01063850947,
+            -0.4509936922,
+            0.1815131371,
+            -0.1664290623,
+            0.6229374566,
+            0.6103978615,
+            0.05057092806,
+            0.9746139363,
+        ],
+        "zi": [
+            1.755595969,
+            1.678503844,
+            -0.4269248804,
+            1.104537388,
+            -0.4269248804,
+            -0.6715942445,
+            -0.4269248804,
+            -2.403789057,
+        ],
+        "logLik": -887.8779909,
+    },
+    "truncated_nbinom2": {
+        "cond": [
+            -0.3425935182,
+            -0.5027243511,
+            0.2318248086,
+            -0.2096783934,
+            0.6724071109,
+            0.7114264592,
+            0.08185562323,
+            1.08636931,
+        ],
+        "zi": [
+            1.755591264,
+            1.678520451,
+            -0.4269181645,
+            1.104545227,
+            -0.4269181645,
+            -0.6715758818,
+            -0.4269181645,
+            -2.403800438,
+        ],
+        "theta": 1.481484365,
+        "logLik": -819.8292924,
+    },
+}
+
+
+# A boundary REML fit that statsmodels MixedLM misses (it stops at sd 0.153, "failed to
+# converge"): 4 clusters x 5 rows from a power study cell (tests/data/reml_boundary.csv).
+REML_BOUNDARY_LMER = {
+    "source": 'lme4 1.1-31, R 4.2.2, lmer(y ~ x + (1|g), data=read.csv("reml_boundary.csv"), REML=TRUE)',
+    "fixef": {"(Intercept)": -0.7861802078, "x": 0.9856005382},
+    "se": {"(Intercept)": 0.3078053114, "x": 0.4353024460},
+    "sd_g_(Intercept)": 0.0,
+    "sigma": 0.9733658599,
+    "reml_logLik": -27.3575640969,
+    "isSingular": True,
+}

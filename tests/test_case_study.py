@@ -104,6 +104,11 @@ STUDIES = {
          "divergences: marginal pastes fit 0"],
         ["01_variance_verbagg", "02_variance_pastes"],
     ),
+    "power_number_of_groups.py": (
+        ["clusters for 80 % power (closed form)", "cells within 2 Monte Carlo SEs",
+         "P(REML puts sd(g) at 0)", "the 95 % interval for tau is narrower than", "1. tau = 0.25"],
+        ["01_power", "02_tau_width"],
+    ),
     "panel_fe_vs_re.py": (
         ["Hausman H =", "Mundlak's within coefficient", "P(contextual > 0)", "1. H ="],
         ["01_within_between", "02_estimators"],

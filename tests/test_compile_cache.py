@@ -64,3 +64,34 @@ def test_warmup_command_leaves_a_warm_cache(capsys):
     for family in ("gaussian", "bernoulli", "binomial", "poisson", "negbinomial"):
         assert family in out
     assert compile_cache.is_warm()
+
+
+def test_drop_stale_cache_follows_every_kernel_source(tmp_path, monkeypatch):
+    """numba keys a cache entry on its own file only; the fingerprint covers all kernel
+    sources, so editing a file a kernel calls into (links_nb) invalidates every entry."""
+    from hiermodels.backends import compile_cache as cc
+
+    src = tmp_path / "kernels"
+    src.mkdir()
+    (src / "glmm_nb.py").write_text("x = 1\n")
+    (src / "links_nb.py").write_text("y = 1\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setattr(cc, "_KERNELS", src)
+    monkeypatch.setattr(cc, "cache_dirs", lambda: [cache])
+
+    def entries():
+        for name in ("glmm_nb.glmm_logp-1.py311.nbi", "glmm_nb.glmm_logp-1.py311.1.nbc"):
+            (cache / name).write_text("compiled")
+        (cache / "other_module.f-1.py311.nbi").write_text("not ours")
+
+    entries()
+    assert cc.drop_stale_cache() == 2  # no fingerprint yet: entries of unknown age dropped
+    assert (cache / "other_module.f-1.py311.nbi").exists()
+    entries()
+    assert cc.drop_stale_cache() == 0  # sources unchanged: the cache is kept
+    assert (cache / "glmm_nb.glmm_logp-1.py311.nbi").exists()
+    (src / "links_nb.py").write_text("y = 2\n")  # a file glmm_nb calls into changes
+    assert cc.drop_stale_cache() == 2
+    assert not (cache / "glmm_nb.glmm_logp-1.py311.nbi").exists()
+    assert cc.drop_stale_cache() == 0

@@ -43,3 +43,22 @@ def test_heatmap_of_random_slopes_shows_the_full_table(sleep):
     for i, a in enumerate(ts):
         for j, b in enumerate(ts):
             assert M[i, j] == pytest.approx(tab.loc[(a, b), "cor_mean"])
+
+
+def test_heatmap_labels_many_occasions_and_names_the_unit():
+    """Over 12 occasions: about 8 labelled ticks, no cell text; ``label`` names the axes and
+    the title names the unit whose table is drawn (a residual structure's is per unit)."""
+    df = hm.datasets.load("ovary")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = hm.Model("follicles ~ 1", df, residual="ar1(Mare)").fit(
+            draws=100, tune=100, chains=2, seed=3, progressbar=False
+        )
+    fig = hm.plots.plot_covariance_heatmap(fit, "Mare", label="visit")
+    ax = fig.axes[0]
+    n = _drawn(fig).shape[0]
+    assert n > 12 and not ax.texts
+    assert 6 <= len(ax.get_xticks()) <= 9
+    assert ax.get_xlabel() == "visit (t')"
+    unit = fit.within_covariance("Mare").attrs["unit"]
+    assert f"within Mare {unit}" in ax.get_title(loc="left")

@@ -31,6 +31,7 @@ ROWS = {
     "bodyweight": 176,
     "orthodont": 108,
     "verbagg": 7584,
+    "wine": 72,
 }
 
 N_LEVELS = [
@@ -60,6 +61,8 @@ N_LEVELS = [
     ("orthodont", "Sex", 2),
     ("verbagg", "id", 316),
     ("verbagg", "item", 24),
+    ("wine", "rating", 5),
+    ("wine", "judge", 9),
 ]
 
 NOT_CATEGORICAL = [

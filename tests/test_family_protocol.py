@@ -41,13 +41,13 @@ def _scipy(name, link, eta):
 
 
 def test_registry_one_class_per_module():
-    assert FAMILIES == {
+    assert {
         "gaussian": Gaussian,
         "bernoulli": Bernoulli,
         "binomial": Binomial,
         "poisson": Poisson,
         "negbinomial": NegBinomial,
-    }
+    }.items() <= FAMILIES.items()  # the five first families; issue 12 adds more
     for name, cls in FAMILIES.items():
         f = get_family(name)
         assert type(f) is cls and issubclass(cls, Family)

@@ -8,6 +8,7 @@ predict, shrinkage, variance, checks) and returns a DataFrame.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
@@ -18,6 +19,25 @@ from hiermodels.api.verbs import FitVerbs
 from hiermodels.derive import tables
 from hiermodels.errors import HiermodelsWarning
 from hiermodels.model import names
+
+
+@contextmanager
+def _arviz_numpy():
+    """ArviZ's R-hat/ESS on NumPy instead of numba, restored afterwards.
+
+    With numba installed, ArviZ JIT-compiles its variance helpers (no disk cache) on the
+    first ``az.rhat`` of every process: ~0.3 s of CPU, more than the diagnostics of a
+    small fit. The NumPy branch gives bit-identical R-hat and bulk ESS (tail ESS and MCSE
+    differ in the last bits); checked in ``benchmarks/postprocess.py``.
+    """
+    from arviz.utils import Numba
+
+    old = Numba.numba_flag
+    Numba.numba_flag = False
+    try:
+        yield
+    finally:
+        Numba.numba_flag = old
 
 
 class Fit(FitVerbs, TeachingMethods):
@@ -83,7 +103,8 @@ class Fit(FitVerbs, TeachingMethods):
 
     def summary(self, prob: float | None = None) -> pd.DataFrame:
         """One row per parameter (fixed effects, SDs, correlations, sigma/phi)."""
-        return tables.summary(self.posterior, self.design, self.family, prob)
+        with _arviz_numpy():
+            return tables.summary(self.posterior, self.design, self.family, prob)
 
     def fixed_effects(self, prob: float | None = None) -> pd.DataFrame:
         """Population-level coefficients, indexed by formula term (``Intercept``, ``Days``...)."""
@@ -100,6 +121,10 @@ class Fit(FitVerbs, TeachingMethods):
     # ------------------------------------------------------------------ diagnostics
     @cached_property
     def _diagnostics(self) -> dict:
+        with _arviz_numpy():
+            return self._diagnose()
+
+    def _diagnose(self) -> dict:
         from hiermodels.derive.diagnostics import diagnose
 
         params = self.parameter_names
@@ -171,6 +196,20 @@ class Fit(FitVerbs, TeachingMethods):
         from hiermodels.present.display_results import PredictionView
 
         return PredictionView.of(predict(self, newdata, kind, groups, seed, max_draws))
+
+    def category_probabilities(self, newdata=None, groups="fitted", seed=None, max_draws=None):
+        """P(y = k) per draw, row and category of an ordinal (``cumulative``) fit; see
+        :mod:`hiermodels.derive.category_probs`.
+
+        Returns
+        -------
+        hiermodels.derive.category_probs.CategoryProbabilities
+            ``.draws`` (draws x rows x K), ``.summary()`` (per row and category),
+            ``.to_frame()`` (posterior-mean probability columns ``P(<category>)``).
+        """
+        from hiermodels.derive.category_probs import category_probabilities
+
+        return category_probabilities(self, newdata, groups, seed, max_draws)
 
     def effects(self, prob: float | None = None) -> pd.DataFrame:
         """Conditional vs population-averaged effects (odds/rate ratios), side by side."""

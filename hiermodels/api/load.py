@@ -35,6 +35,8 @@ def load(path):
         dropna=spec.dropna,
         residual=spec.residual,
         sigma=spec.sigma,
+        zi=spec.zi,
+        weights=spec.weights,
     )
     return Fit(
         model,

@@ -36,7 +36,10 @@ class Model:
         ``successes | trials(n) ~ ...``. Allowed functions: log, log1p, exp, sqrt,
         abs, center, scale, standardize, C and their ``np.`` forms; nothing else runs.
     data : pandas.DataFrame
-    family : {"gaussian", "bernoulli", "binomial", "poisson", "negbinomial"}
+    family : str
+        ``"gaussian"``, ``"bernoulli"``, ``"binomial"``, ``"poisson"``, ``"negbinomial"``,
+        ``"student"``, ``"zero_inflated_poisson"`` ... (every name in
+        ``hiermodels.families.FAMILIES``).
     link : str, optional
         ``"probit"`` for binary data; the canonical link otherwise.
     priors : dict, optional
@@ -61,6 +64,16 @@ class Model:
         ``cor_residual``. See :mod:`hiermodels.model.residual`.
     sigma : str, optional
         ``"~ 0 + C(f)"``: one residual SD per level of ``f`` (nlme varIdent).
+    zi : str, optional
+        Zero-inflated / hurdle families: the formula of the logit of the zero-inflation
+        (hurdle) probability, e.g. ``"~ spp + mined"`` (fixed effects only; default
+        ``"~ 1"``, as brms). Its coefficients are the posterior variable ``b_zi``.
+    weights : str, optional
+        A column of positive observation weights: each row's log-likelihood is multiplied
+        by its weight (brms ``weights()``; an integer weight k counts the row k times).
+        Weighted Gaussian models sample the joint kernel (not the marginal/collapsed
+        paths). LOO and ``log_likelihood`` stay *unweighted* pointwise log densities: they
+        estimate the predictive density of a new row, not of a weighted one.
 
     Examples
     --------
@@ -82,6 +95,8 @@ class Model:
         dropna: bool = False,
         residual: str | None = None,
         sigma: str | None = None,
+        zi: str | None = None,
+        weights: str | None = None,
     ):
         if priors is not None and not isinstance(priors, dict):
             raise HiermodelsError("priors must be a dict such as {'b': 'normal(0, 10)'}.")
@@ -97,8 +112,29 @@ class Model:
             dropna=dropna,
             residual=residual,
             sigma=sigma,
+            zi=zi,
+            weights=weights,
         )
-        self.design = make_design(formula, data, dropna=dropna)
+        if zi is not None and self.family.second_predictor is None:
+            raise HiermodelsError(
+                f"zi= is for zero-inflated and hurdle families; family {self.family.name!r} has "
+                "no zero-inflation. Use e.g. family='zero_inflated_poisson', or drop zi=."
+            )
+        if weights is not None and (residual is not None or sigma is not None):
+            raise HiermodelsError(
+                "weights= cannot be combined with residual= or sigma= (the residual-structure "
+                "sampler has no observation weights); drop one of them."
+            )
+        if self.family.second_predictor is not None and zi is None:
+            zi = "~ 1"
+        self.design = make_design(
+            formula,
+            data,
+            dropna=dropna,
+            zi=zi,
+            weights=weights,
+            ordinal_response=self.family.prepare_response if self.family.ordinal else None,
+        )
         self._check_names()
         self.family.validate(self.design.y, self.design.trials, self.design.response)
         self._announce_response()
@@ -174,7 +210,11 @@ class Model:
         return par == "auto" and self._collapsible() and not self._bounded_scale_priors()
 
     def _collapsible(self) -> bool:
-        return self.family.name == "gaussian" and len(self.design.groups) == 1
+        return (
+            self.family.name == "gaussian"
+            and len(self.design.groups) == 1
+            and self.design.weights is None
+        )
 
     def _bounded_scale_priors(self) -> bool:
         """Whether an SD or sigma prior is bounded (Uniform): the collapsed kernel lacks it."""
@@ -292,6 +332,7 @@ class Model:
         target_accept: float | None = None,
         progressbar: bool | None = None,
         cores: int | None = None,
+        mass_matrix: str = "auto",
     ):
         """Sample the posterior with NUTS and return a :class:`hiermodels.Fit`.
 
@@ -315,6 +356,18 @@ class Model:
             toward 0.95-0.99 when there are divergences.
         progressbar : bool, optional
             Default: on in interactive use.
+        cores : int, optional
+            Chains run in parallel; default all cores (at most ``chains``).
+        mass_matrix : {"auto", "diag", "low_rank"}
+            NUTS' mass matrix (adapted in warm-up): ``"diag"`` scales each unconstrained
+            parameter; ``"low_rank"`` (nutpie's low-rank modified mass matrix) also adapts to
+            a few strongly correlated directions, e.g. an intercept against the mean of
+            centred group effects, at extra cost per step. ``"auto"`` is the diagonal one
+            on every path (measured in
+            :func:`hiermodels.backends.sample.resolve_mass_matrix`); try ``"low_rank"`` when
+            R-hat or ESS is poor for an intercept of a model with a few hundred group
+            effects. Samplers ``"pymc"`` and ``"numpyro"`` and ``residual=`` models use the
+            diagonal one.
         """
         from hiermodels.api.fit import Fit
         from hiermodels.backends.sample import check_settings
@@ -328,7 +381,13 @@ class Model:
             cores,
             seed,
             progressbar,
+            mass_matrix,
         )
+        if mass_matrix == "low_rank" and self.residual is not None:
+            raise HiermodelsError(
+                "mass_matrix='low_rank' is not available for residual=/sigma= models (their "
+                "sampler adapts a diagonal mass matrix). Leave mass_matrix at 'auto'."
+            )
         warn_single_chain(int(chains))
         if sampler is None:
             sampler = self.default_sampler()
@@ -382,6 +441,7 @@ class Model:
                 target_accept=target_accept,
                 progressbar=progressbar,
                 cores=cores,
+                mass_matrix=mass_matrix,
             )
         else:
             from hiermodels.backends.sample import sample_pymc
@@ -400,6 +460,7 @@ class Model:
                     progressbar=progressbar,
                     cache_key=self._structure_key(),
                     data=self._data_arrays(),
+                    mass_matrix=mass_matrix,
                 )
         if sampler != "hiermodels" and self.residual is None and self.design.groups:
             import json

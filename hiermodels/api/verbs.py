@@ -19,7 +19,7 @@ from ..errors import HiermodelsError
 
 
 def refit_model(data, model_cls, formula, family, link, priors, parameterization, dropna,
-                fit_kwargs):  # fmt: skip
+                fit_kwargs, zi=None, weights=None):  # fmt: skip
     """Fit the same specification to ``data`` (module level, so K-fold workers can pickle it).
 
     ``model_cls`` is the fit's model class (``type(fit.model)``), passed in so that this
@@ -28,7 +28,8 @@ def refit_model(data, model_cls, formula, family, link, priors, parameterization
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = model_cls(formula, data, family=family, link=link, priors=priors,
-                      parameterization=parameterization, dropna=dropna)  # fmt: skip
+                      parameterization=parameterization, dropna=dropna, zi=zi,
+                      weights=weights)  # fmt: skip
         return model.fit(**fit_kwargs)
 
 
@@ -163,7 +164,8 @@ class FitVerbs:
         s = self.model.spec
         refit = functools.partial(refit_model, model_cls=type(self.model), formula=s.formula, family=s.family, link=s.link,
                                   priors=s.priors or None, parameterization=s.parameterization,
-                                  dropna=s.dropna, fit_kwargs=fit_kwargs)  # fmt: skip
+                                  dropna=s.dropna, fit_kwargs=fit_kwargs, zi=s.zi,
+                                  weights=s.weights)  # fmt: skip
         return kfold(self, refit, k, by, seed, workers, n_mc)
 
     # ------------------------------------------------------------------ draws, update, plots
@@ -211,6 +213,8 @@ class FitVerbs:
             dropna=s.dropna,
             residual=s.residual,
             sigma=s.sigma,
+            zi=s.zi if fam == s.family else None,
+            weights=s.weights,
         )
         post = self.posterior
         kwargs = {"draws": post.sizes["draw"], "chains": post.sizes["chain"], **fit_kwargs}

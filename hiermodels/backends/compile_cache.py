@@ -12,6 +12,13 @@ hiermodels' numba kernels are compiled once per machine and cached on disk (numb
 A cold cache costs tens of seconds on the first fit; :func:`announce_compile` prints one
 line before that happens, and ``hiermodels warmup`` pays the cost ahead (CI, Docker images,
 classrooms).
+
+numba keys a cached function on its *own* source file's timestamp only: a kernel that
+calls functions of another file (``glmm_nb`` -> ``links_nb`` -> ``family_*_nb``) would keep
+running the old code after that other file changes (an upgrade, an edit). So
+:func:`drop_stale_cache` keeps a fingerprint of all kernel sources beside the cache and,
+when it differs, deletes the kernels' cache entries before any kernel runs (called when
+:mod:`hiermodels.backends.kernels` is imported).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ _PROBES = (
     ("glmm_nb.py", "glmm_logp"),
 )
 _announced = False
+_FINGERPRINT = "hiermodels-kernels.sha256"
 
 
 def _probe():  # stands in for a kernel: numba's locators read only its line number
@@ -56,6 +64,45 @@ def cache_dirs() -> list[Path]:
                 out.append(Path(loc.get_cache_path()))
                 break
     return out
+
+
+def sources_fingerprint() -> str:
+    """SHA-256 of every kernel source file (names and contents)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(_KERNELS.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def drop_stale_cache() -> int:
+    """Delete the kernels' numba cache entries when any kernel source changed since they were
+    written; return how many files were removed (0 when the cache is current or absent).
+
+    Never raises: a cache folder that cannot be read or written is left to numba.
+    """
+    removed = 0
+    try:
+        new = sources_fingerprint()
+        stems = {f.stem for f in _KERNELS.glob("*.py")}
+        for d in set(cache_dirs()):
+            stamp = d / _FINGERPRINT
+            if stamp.exists() and stamp.read_text() == new:
+                continue
+            if d.is_dir():
+                for f in list(d.glob("*.nbi")) + list(d.glob("*.nbc")):
+                    if f.name.split(".", 1)[0] in stems:
+                        f.unlink(missing_ok=True)
+                        removed += 1
+            d.mkdir(parents=True, exist_ok=True)
+            tmp = d / f"{_FINGERPRINT}.{os.getpid()}.tmp"
+            tmp.write_text(new)
+            os.replace(tmp, stamp)
+    except OSError:
+        return removed
+    return removed
 
 
 def is_warm() -> bool:

@@ -24,6 +24,7 @@ def sample_kernel(
     progressbar,
     cores=None,
     native: bool | None = None,
+    mass_matrix: str = "auto",
 ):
     """Sample ``model`` with NUTS on the kernel and return InferenceData (standard names).
 
@@ -32,6 +33,7 @@ def sample_kernel(
     through its public Python-callback interface.
     """
     from hiermodels.backends.marginal_sampler import sample_marginal, uses_marginal
+    from hiermodels.backends.partial_sampler import partial_route, sample_partial
 
     if uses_marginal(model):  # Gaussian: fixed and group effects integrated out
         return sample_marginal(
@@ -44,8 +46,24 @@ def sample_kernel(
             progressbar=progressbar,
             cores=cores,
             native=native,
+            mass_matrix=mass_matrix,
         )
     target_accept = 0.8 if target_accept is None else target_accept
+    cfac = partial_route(model)
+    if cfac is not None:  # big Gaussian design: the largest intercept-only factor integrated
+        return sample_partial(
+            model,
+            cfac,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+            cores=cores,
+            native=native,
+            mass_matrix=mass_matrix,
+        )
     lay = make_layout(model, collapsed=model.collapsed)
     data = kernel_data(model, lay)
     init = lambda rng: initial_point(model, lay, rng)  # noqa: E731
@@ -57,6 +75,7 @@ def sample_kernel(
         seed=seed,
         target_accept=target_accept,
         progressbar=progressbar,
+        mass_matrix=mass_matrix,
     )
     raw = _sample(lay, data, init, native, settings)
     seed_post = np.random.default_rng(None if seed is None else [int(seed), 7])

@@ -62,6 +62,8 @@ def uses_marginal(model) -> bool:
     """
     if model.spec.parameterization != "auto" or not model.design.groups:
         return False
+    if getattr(model.design, "weights", None) is not None:  # weighted: the joint kernel
+        return False
     return bool(marginal_supported(model)[0]) and dense_rest(model) <= MAX_DENSE_REST
 
 
@@ -97,6 +99,7 @@ def sample_marginal(
     progressbar,
     cores=None,
     native: bool | None = None,
+    mass_matrix: str = "auto",
 ):
     """Sample the variance parameters of ``model`` by NUTS and draw every effect exactly.
 
@@ -118,6 +121,7 @@ def sample_marginal(
         seed=seed,
         target_accept=target_accept,
         progressbar=progressbar,
+        mass_matrix=mass_matrix,
     )
     # parallel chains each call LAPACK: one BLAS thread per chain (else they spin and fight)
     with threadpool_limits(1):
@@ -128,7 +132,7 @@ def sample_marginal(
         rng = np.random.default_rng(None if seed is None else [int(seed), 7])
         Ls = stack_cholesky(lay, flat)
         pa = _prior_arrays(model)
-        sigma = positive_values(pa["pri_aux"], flat[:, lay.aux_pos])
+        sigma = positive_values(pa["pri_aux"][0], flat[:, lay.aux_pos])
         eff = draw_effects(data, Ls, sigma, rng)
     return _inferencedata(model, full, flat, eff, raw, C, S)
 

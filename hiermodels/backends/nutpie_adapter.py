@@ -125,7 +125,9 @@ def native_model_from(arrays: list, address: int, n_dim: int, init):
     )
 
 
-def line_progress_sampler(compiled, *, draws, tune, chains, cores, seed, target_accept, progress):
+def line_progress_sampler(
+    compiled, *, draws, tune, chains, cores, seed, target_accept, progress, low_rank=False
+):
     """``nutpie.sample(..., blocking=False, save_warmup=False)`` with a text progress callback.
 
     nutpie picks its progress display itself: in a terminal a wide per-chain table. This
@@ -142,7 +144,8 @@ def line_progress_sampler(compiled, *, draws, tune, chains, cores, seed, target_
     from nutpie import _lib
     from nutpie.sample import _BackgroundSampler
 
-    settings = _lib.PyNutsSettings.Diag(seed)
+    # as nutpie.sample(low_rank_modified_mass_matrix=low_rank) builds them
+    settings = (_lib.PyNutsSettings.LowRank if low_rank else _lib.PyNutsSettings.Diag)(seed)
     settings.num_tune, settings.num_draws, settings.num_chains = tune, draws, chains
     settings.target_accept = target_accept
 

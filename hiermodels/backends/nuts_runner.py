@@ -9,8 +9,7 @@ import warnings
 import numpy as np
 
 from hiermodels.backends.nutpie_adapter import native_model_from, native_status
-from hiermodels.backends.nuts import sample_logp
-from hiermodels.backends.sample import nutpie_sample
+from hiermodels.backends.sample import nutpie_sample, resolve_mass_matrix
 from hiermodels.errors import HiermodelsWarning
 
 
@@ -22,20 +21,16 @@ def run_nuts(n_dim, arrays, address, logp, data, init, native, settings):
     the same density for the callback path, ``init(rng)`` a start. ``native=None`` (default)
     falls back, with a one-line warning, on a nutpie version the adapter was not written for
     or when building the native sampler fails; ``True`` insists on the native path (errors
-    propagate); ``False`` takes the callback path.
+    propagate); ``False`` takes the callback path. ``settings["mass_matrix"]`` (default
+    ``"auto"``) is resolved for ``n_dim`` by :func:`resolve_mass_matrix` and used on both
+    paths.
     """
+    settings = dict(settings)
+    settings["mass_matrix"] = resolve_mass_matrix(settings.get("mass_matrix", "auto"), n_dim)
     start = lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float)  # noqa: E731
 
     def callback():
-        return sample_logp(
-            logp,
-            n_dim,
-            lambda x, **k: {"theta": x.copy()},
-            {"theta": (n_dim,)},
-            data=data,
-            init=init,
-            **settings,
-        )
+        return nutpie_sample(_callback_model(logp, n_dim, data, start), **settings)
 
     def native_run():
         return nutpie_sample(native_model_from(arrays(), address, n_dim, start), **settings)
@@ -53,6 +48,29 @@ def run_nuts(n_dim, arrays, address, logp, data, init, native, settings):
             _warn_fallback(f"nutpie's native interface failed ({type(err).__name__}: {err})")
             return callback()
     return native_run()
+
+
+def _callback_model(logp, n_dim, data, start):
+    """nutpie's public ``from_pyfunc`` model of ``logp(x, **data)``; draws stored as ``theta``.
+
+    The same model :func:`hiermodels.backends.nuts.sample_logp` builds for an identity
+    ``expand``; built here so that every setting (``mass_matrix`` included) reaches
+    :func:`nutpie_sample` on this path as on the native one.
+    """
+    from nutpie.compiled_pyfunc import from_pyfunc
+
+    return from_pyfunc(
+        n_dim,
+        lambda: logp,
+        lambda seed1, seed2, chain: lambda x, **k: {"theta": x.copy()},
+        [np.dtype("float64")],
+        [(n_dim,)],
+        ["theta"],
+        coords={},
+        dims={},
+        shared_data=dict(data or {}),
+        make_initial_point_fn=start,
+    )
 
 
 def _warn_fallback(why: str) -> None:

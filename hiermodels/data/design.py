@@ -7,6 +7,11 @@ is O(N q) whatever the number of levels J.
 
 The design remembers formulae's fitted transforms (category levels, centring means),
 so :meth:`Design.new_data` builds the same columns for new rows. No PyMC here.
+
+A family with a second linear predictor (zero-inflated, hurdle) also gets ``X_zi``
+(N x p_zi, names ``zi_names``, ``Intercept`` first unless ``0 +``) from its ``zi=``
+formula (``"~ spp + mined"``; fixed effects only); ``weights=`` names a column of positive
+observation weights (``Design.weights``).
 """
 
 from __future__ import annotations
@@ -116,6 +121,14 @@ class Design:
     response_levels: tuple | None = None
     _dm: object = None
     _group_dms: dict = field(default_factory=dict)
+    X_zi: np.ndarray | None = None
+    zi_names: list[str] = field(default_factory=list)
+    zi_formula: str | None = None
+    weights: np.ndarray | None = None
+    weights_column: str | None = None
+    _dm_zi: object = None
+    response_categories: list | None = None  # ordinal families: the K category labels
+    drop_intercept: bool = False  # ordinal: thresholds replace the Intercept column
 
     @property
     def n(self) -> int:
@@ -147,7 +160,13 @@ class Design:
         _check_finite(newdata, used, "newdata", dropna=False)
         nd = _restore_categories(newdata, self.data)
         X = np.asarray(np.asarray(self._dm.common.evaluate_new_data(nd)), dtype=float)
+        if self.drop_intercept:
+            X = X[:, 1:]
         out = {"X": X, "offset": _offset(self.parsed, nd), "groups": {}}
+        if self._dm_zi is not None:
+            out["X_zi"] = np.asarray(np.asarray(self._dm_zi.evaluate_new_data(nd)), dtype=float)
+        elif self.X_zi is not None:  # "~ 1"
+            out["X_zi"] = np.ones((len(nd), 1))
         for g in self.groups:
             labels = factor_labels(nd, g.name)
             lookup = {lev: i for i, lev in enumerate(g.levels)}
@@ -228,7 +247,14 @@ def _response(parsed: ParsedFormula, data: pd.DataFrame) -> tuple[np.ndarray, tu
 
 
 # --------------------------------------------------------------------------- main entry
-def make_design(formula: str, data, dropna: bool = False) -> Design:
+def make_design(
+    formula: str,
+    data,
+    dropna: bool = False,
+    zi: str | None = None,
+    weights: str | None = None,
+    ordinal_response=None,
+) -> Design:
     """Build the :class:`Design` of ``formula`` on ``data``.
 
     Parameters
@@ -239,6 +265,16 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
     dropna : bool
         Drop rows with missing values in the used columns (with a warning giving the
         count) instead of raising.
+    zi : str, optional
+        Right-hand side of a second (zero-inflation / hurdle) linear predictor, e.g.
+        ``"~ spp + mined"`` or ``"~ 1"``; through the same safety gate; fixed effects only.
+    weights : str, optional
+        A column of positive, finite observation weights.
+    ordinal_response : callable, optional
+        An ordinal family's ``prepare_response(values, response) -> (codes, labels)``: the
+        response becomes category codes 0..K-1 (``Design.response_categories`` the labels)
+        and the Intercept column is dropped (the thresholds replace it; the other columns
+        keep the coding they have with an intercept, as brms and ordinal::clm).
 
     Raises
     ------
@@ -253,6 +289,13 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
     if len(data) == 0:
         raise DataError("The data have no rows.")
     used = _check_columns(parsed, data)
+    parsed_zi = _parse_zi(zi, data.columns) if zi is not None else None
+    if parsed_zi is not None:
+        used = used + [c for c in _check_columns(parsed_zi, data, response=False) if c not in used]
+    if weights is not None:
+        _check_weights_column(weights, data)
+        if weights not in used:
+            used = [*used, weights]
     nan_rows = data[used].isna().any(axis=1)
     if nan_rows.any():
         bad_cols = [c for c in used if data[c].isna().any()]
@@ -274,7 +317,17 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
         raise DataError("The data have only one row; a model needs at least two rows.")
     data = data.reset_index(drop=True)
 
-    y, response_levels = _response(parsed, data)
+    categories = None
+    if ordinal_response is not None:
+        col = (
+            data[parsed.response]
+            if parsed.response in data.columns
+            else _eval_expr(parsed.response, data, "response")
+        )
+        y, categories = ordinal_response(col, parsed.response)
+        y, response_levels = np.asarray(y, dtype=float), None
+    else:
+        y, response_levels = _response(parsed, data)
     trials = _eval_expr(parsed.trials, data, "trials()") if parsed.trials else None
     env = safe_environment()
     try:
@@ -286,8 +339,15 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
     else:
         X = np.asarray(np.asarray(dm.common), dtype=float)
         names = list(dm.common.as_dataframe().columns)
+    drop = ordinal_response is not None and bool(names) and names[0] == "Intercept"
+    if drop:
+        X, names = X[:, 1:], names[1:]
     _check_rank(X, names)
     groups, group_dms = _make_groups(parsed, data, env)
+    X_zi, zi_names, dm_zi = (None, [], None)
+    if parsed_zi is not None:
+        X_zi, zi_names, dm_zi = _zi_matrix(parsed_zi, data, env)
+    w = _weights(weights, data) if weights is not None else None
     return Design(
         parsed=parsed,
         data=data,
@@ -300,7 +360,74 @@ def make_design(formula: str, data, dropna: bool = False) -> Design:
         response_levels=response_levels,
         _dm=dm,
         _group_dms=group_dms,
+        X_zi=X_zi,
+        zi_names=zi_names,
+        zi_formula=None if parsed_zi is None else zi,
+        weights=w,
+        weights_column=weights,
+        _dm_zi=dm_zi,
+        response_categories=None if categories is None else list(categories),
+        drop_intercept=drop,
     )
+
+
+def _parse_zi(zi: str, columns) -> ParsedFormula:
+    """The ``zi=`` formula (``"~ x + f"``) through the formula parser and safety gate."""
+    if not isinstance(zi, str) or not zi.strip():
+        raise FormulaError(f"zi must be a one-sided formula such as '~ spp + mined', got {zi!r}.")
+    rhs = zi.strip()
+    rhs = rhs[1:].strip() if rhs.startswith("~") else rhs
+    if "~" in rhs or not rhs:
+        raise FormulaError(
+            f"zi={zi!r}: give only the right-hand side, e.g. zi='~ spp + mined' or zi='~ 1'."
+        )
+    parsed = parse_formula(f"zi ~ {rhs}", columns)
+    if parsed.groups or parsed.offsets:
+        raise FormulaError(
+            f"zi={zi!r}: the zero-inflation formula takes fixed effects only (no group terms "
+            "or offsets); write e.g. zi='~ spp + mined'."
+        )
+    return parsed
+
+
+def _zi_matrix(parsed: ParsedFormula, data: pd.DataFrame, env):
+    from formulae import design_matrices
+
+    try:
+        dm = design_matrices(parsed.fixed, formulae_frame(data), na_action="error", env=env)
+    except Exception as err:
+        raise FormulaError(f"Could not build the zi formula {parsed.fixed!r}: {err}") from err
+    if dm.common is None:
+        raise FormulaError(f"The zi formula {parsed.fixed!r} has no columns; use zi='~ 1'.")
+    X = np.asarray(np.asarray(dm.common), dtype=float)
+    names = list(dm.common.as_dataframe().columns)
+    _check_rank(X, [f"zi: {n}" for n in names])
+    return X, names, dm.common
+
+
+def _check_weights_column(weights, data: pd.DataFrame) -> None:
+    cols = [str(c) for c in data.columns]
+    if not isinstance(weights, str) or weights not in cols:
+        raise DataError(
+            f"weights={weights!r} must name a column of the data.{suggest(str(weights), cols)}"
+        )
+    if not pd.api.types.is_numeric_dtype(data[weights]) or data[weights].dtype == bool:
+        raise DataError(
+            f"The weights column {weights!r} must be numeric (dtype {data[weights].dtype}); "
+            "give positive numbers, one per row."
+        )
+
+
+def _weights(weights: str, data: pd.DataFrame) -> np.ndarray:
+    w = data[weights].to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w <= 0)
+    if np.any(bad):
+        vals = sorted({float(v) for v in w[bad]}, key=str)[:5]
+        raise DataError(
+            f"The weights column {weights!r} must be positive and finite; found {vals} in "
+            f"{int(bad.sum())} rows. Drop those rows or give them a positive weight."
+        )
+    return w
 
 
 def _check_rank(X: np.ndarray, names: list[str]) -> None:

@@ -338,7 +338,27 @@ def _prior_draws(model, draws: int, rng) -> dict:
         )
     for k, p in pri.aux.items():
         out[k] = p.draw(rng, draws)
+    if pri.zi:  # zero-inflation / hurdle coefficients (uncentred columns)
+        out[names.ZI_COEF] = np.column_stack([pri.zi[n].draw(rng, draws) for n in d.zi_names])
+    if pri.threshold:
+        # iid draws sorted = the ordered prior (density prop. to prod_k p(c_k) on c_1 < ...),
+        # exact when the thresholds share one prior; at the predictor means, then at x = 0
+        c = np.sort(np.column_stack([p.draw(rng, draws) for p in pri.threshold]), axis=1)
+        shift = b @ pri.xbar if b is not None else np.zeros(draws)
+        out[names.THRESHOLD] = c + shift[:, None]
     return out
+
+
+def family_aux(fam, design, par: dict, X_zi=None) -> dict:
+    """The family's ``aux`` dict from parameter draws ``par`` (posterior names, leading
+    draw axis): positive aux as columns, ``eta_zi`` (D, n) and ``threshold`` (D, 1, K-1)."""
+    aux = {k: np.asarray(par[k])[:, None] for k in fam.aux}
+    if fam.second_predictor is not None:
+        X_zi = design.X_zi if X_zi is None else X_zi
+        aux["eta_zi"] = np.asarray(par[names.ZI_COEF]) @ X_zi.T
+    if getattr(fam, "ordinal", False):
+        aux["threshold"] = np.asarray(par[names.THRESHOLD])[:, None, :]
+    return aux
 
 
 def prior_predictive(model, draws: int = 500, seed=None):
@@ -375,10 +395,10 @@ def prior_predictive(model, draws: int = 500, seed=None):
         eta += np.einsum("nq,dnq->dn", g.Z, par[names.effects(g)][:, g.codes, :])
     if fam.link == "log":
         eta = np.minimum(eta, 40.0)
-    aux = {k: par[k][:, None] for k in fam.aux}
+    aux = family_aux(fam, d, par)
     y = fam.draw(rng, eta, aux, d.trials)
     coords = coords_of(d)
-    dims = {"b": ["coef"]}
+    dims = {"b": ["coef"], names.ZI_COEF: [names.ZI_DIM], names.THRESHOLD: [names.THRESHOLD_DIM]}
     for g in d.groups:
         dims[names.sd(g)] = [g.term_dim]
         dims[names.cor(g)] = [g.term_dim, f"{g.term_dim}_bis"]

@@ -31,6 +31,7 @@ from hiermodels.derive.tables import fixed_matrix
 _SCALE = {
     "logit": "odds ratio",
     "probit": "ratio of odds",
+    "cloglog": "hazard ratio",
     "log": "rate ratio",
     "identity": "difference",
 }
@@ -64,6 +65,8 @@ def _z_rows(design, x):
 def _ratio(link, m1, m0):
     if link in ("logit", "probit"):
         return (m1 / (1 - m1)) / (m0 / (1 - m0))
+    if link == "cloglog":  # log(-log(1 - p)) is linear: exp(beta) = log(1 - p1) / log(1 - p0)
+        return np.log1p(-m1) / np.log1p(-m0)
     if link == "log":
         return m1 / m0
     return m1 - m0
@@ -97,7 +100,7 @@ def effects_table(fit, prob=None) -> pd.DataFrame:
     cond0, pop0 = means(x_ref)
     base_scale = (
         "probability"
-        if fam.link in ("logit", "probit")
+        if fam.link in ("logit", "probit", "cloglog")
         else ("rate" if fam.link == "log" else "mean")
     )
     rows[("baseline", "conditional")] = cond0

@@ -131,16 +131,17 @@ def heldout_log_density(fit, data, y, trials=None, units=None, n_mc: int = 500, 
             new.append((g, labels, Z * (~seen)[:, None], group_covariance(post, g)))
     units = np.arange(len(data)).astype(str) if units is None else np.asarray(units)
     labels = list(dict.fromkeys(units))
-    aux = aux_draws(fit, np.arange(D))
+    aux = aux_draws(fit, np.arange(D), nd.get("X_zi"))  # eta_zi: (D, held-out rows)
     rng = np.random.default_rng(seed)
     out = np.empty((D, len(labels)))
     y = np.asarray(y, float)
     for u, lab in enumerate(labels):
         rows = np.flatnonzero(units == lab)
         e = eta[:, rows]
+        aux_u = {k: v[:, rows] if k == "eta_zi" else v for k, v in aux.items()}
         tr = None if trials is None else np.asarray(trials)[rows]
         if not new:
-            out[:, u] = fam.logpdf(y[rows], e, aux, tr).sum(axis=1)
+            out[:, u] = fam.logpdf(y[rows], e, aux_u, tr).sum(axis=1)
         elif fam.name == "gaussian" and exact:
             extra = np.zeros((D, len(rows), len(rows)))
             for _, lab_g, Z, G in new:
@@ -149,7 +150,7 @@ def heldout_log_density(fit, data, y, trials=None, units=None, n_mc: int = 500, 
             out[:, u] = _gaussian_unit(y[rows] - e, aux["sigma"][:, 0], extra)
         else:
             parts = [(g, lab_g[rows], Z[rows], G) for g, lab_g, Z, G in new]
-            out[:, u] = _mc_unit(fam, y[rows], e, aux, tr, parts, n_mc, rng)
+            out[:, u] = _mc_unit(fam, y[rows], e, aux_u, tr, parts, n_mc, rng)
     return out, labels
 
 
@@ -167,7 +168,7 @@ def _mc_unit(fam, y, eta, aux, trials, parts, n_mc, rng, max_cells=4_000_000):
             eps = rng.standard_normal((total.shape[0], n_mc, len(levs), g.q))
             b = np.einsum("dqr,dmkr->dmkq", L, eps)
             total += np.einsum("iq,dmiq->dmi", Z, b[:, :, inv, :])
-        aux_m = {k: v[sl, :, None] for k, v in aux.items()}
+        aux_m = {k: v[sl, None, :] if k == "eta_zi" else v[sl, :, None] for k, v in aux.items()}
         ll = fam.logpdf(y, total, aux_m, trials).sum(axis=2)
         out[sl] = logsumexp(ll, axis=1) - np.log(n_mc)
     return out

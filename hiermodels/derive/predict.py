@@ -170,9 +170,38 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
     return eta, v, data, idx
 
 
-def aux_draws(fit, idx) -> dict:
-    """The family's auxiliary parameters (sigma, phi) at draws ``idx``, as columns."""
-    return {a: fit.posterior[a].values.reshape(-1)[idx][:, None] for a in fit.family.aux}
+def aux_draws(fit, idx, X_zi=None) -> dict:
+    """The ``aux`` dict of the family's NumPy methods at draws ``idx``.
+
+    Positive auxiliary parameters by name (``sigma``, ``phi``, ``nu``) as columns (D, 1);
+    for a family with a second linear predictor ``eta_zi`` = ``b_zi`` times the zi design
+    ``X_zi`` (default: the fitted rows), shape (D, n); for an ordinal family ``threshold``
+    (D, 1, K - 1), at x = 0 like the fixed effects.
+    """
+    post, fam = fit.posterior, fit.family
+    out = {a: post[a].values.reshape(-1)[idx][:, None] for a in fam.aux}
+    if fam.second_predictor is not None:
+        X_zi = fit.design.X_zi if X_zi is None else X_zi
+        gamma = post[names.ZI_COEF].values.reshape(-1, X_zi.shape[1])[idx]
+        out["eta_zi"] = gamma @ X_zi.T
+    if getattr(fam, "ordinal", False):
+        thr = post[names.THRESHOLD].values
+        out["threshold"] = thr.reshape(-1, thr.shape[-1])[idx][:, None, :]
+    return out
+
+
+def _own_mean(family) -> bool:
+    """Whether ``family`` defines its own mean (zero-inflated, hurdle, lognormal, ordinal)."""
+    from hiermodels.families.base import Family
+
+    return type(family).mean is not Family.mean
+
+
+def _new_zi(fit, newdata):
+    """The zi design of ``newdata`` (None when the family has no second predictor)."""
+    if fit.family.second_predictor is None or newdata is None:
+        return None
+    return fit.design.new_data(newdata, allow_new_levels=True)["X_zi"]
 
 
 def fitted_eta(fit, max_draws=None):
@@ -197,6 +226,9 @@ def predict(fit, newdata=None, kind="mean", groups="fitted", seed=None, max_draw
                 "kind='link' is not defined for population-averaged predictions; use kind='mean'."
             )
         out = eta
+    elif kind == "mean" and _own_mean(fam):  # the mean is not g^{-1}(eta): it needs aux
+        aux = aux_draws(fit, idx, _new_zi(fit, newdata))
+        out = population_mean(fam, eta, v, aux) if pop else fam.mean(eta, None, aux)
     elif kind == "mean":
         out = population_mean(fam, eta, v) if pop else fam.inverse_link(eta)
     else:
@@ -208,12 +240,22 @@ def predict(fit, newdata=None, kind="mean", groups="fitted", seed=None, max_draw
 
             out = eta + residual_noise(fit, data, idx, rng)
         else:
-            out = fam.draw(rng, eta, aux_draws(fit, idx), trials)
+            out = fam.draw(rng, eta, aux_draws(fit, idx, _new_zi(fit, newdata)), trials)
     return Prediction(out, data, kind, modes)
 
 
-def population_mean(family, eta, v):
-    """E[g^{-1}(eta + sqrt(v) e)], e ~ N(0, 1), by 40-point Gauss-Hermite (per draw, row)."""
+def population_mean(family, eta, v, aux=None):
+    """E[g^{-1}(eta + sqrt(v) e)], e ~ N(0, 1), by 40-point Gauss-Hermite (per draw, row).
+
+    With ``aux`` (families whose mean is not the inverse link: zero-inflated, hurdle,
+    ordinal) the family's own ``mean`` is averaged over the same nodes.
+    """
+    if aux is not None:
+        nodes = eta[..., None] + np.sqrt(v)[..., None] * _GH_X
+        aux_n = {k: np.asarray(a)[..., None] if k != "threshold" else a for k, a in aux.items()}
+        if "threshold" in aux_n:  # (D, 1, K-1) -> (D, 1, 1, K-1) against nodes (D, n, 40)
+            aux_n["threshold"] = np.asarray(aux["threshold"])[:, :, None, :]
+        return (family.mean(nodes, None, aux_n) * _GH_W).sum(axis=-1)
     if family.link == "identity":
         return eta
     if family.link == "log":

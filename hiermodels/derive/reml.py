@@ -7,6 +7,8 @@ the difference visible.
 
 Supported: one grouping factor with any terms (correlated or ``||``), or several
 intercept-only factors (nested or crossed), fitted as variance components in one group.
+A single random intercept is fitted exactly by :mod:`.reml_intercept` (statsmodels cannot
+reach a zero variance; lme4's singular fits are reproduced there).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from hiermodels.derive.reml_intercept import random_intercept_reml
 from hiermodels.derive.tables import fixed_effects, varcorr
 from hiermodels.errors import HiermodelsError
 from hiermodels.model import names
@@ -26,6 +29,11 @@ BOUNDARY_VAR = 1e-4
 BOUNDARY_COR = 0.99
 #: Several factors are fitted as one dense group; refuse beyond this many rows.
 MAX_VC_ROWS = 20_000
+
+
+def is_random_intercept(g) -> bool:
+    """Whether factor ``g`` has a single term, the intercept (Z a column of ones)."""
+    return g.q == 1 and bool(np.all(g.Z[:, 0] == 1.0))
 
 
 def _free_pattern(g) -> np.ndarray:
@@ -54,13 +62,19 @@ def reml_estimates(design) -> dict:
     est, boundary = {}, {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if len(d.groups) == 1:
+        if len(d.groups) == 1 and is_random_intercept(d.groups[0]):
+            # exact, boundary included (statsmodels stops short of a zero variance)
+            g = d.groups[0]
+            exact = random_intercept_reml(y, d.X, g.codes)
+            fe, scale = exact["beta"], exact["sigma2"]
+            covs = {g.name: np.array([[exact["tau2"]]])}
+        elif len(d.groups) == 1:
             g = d.groups[0]
             model = MixedLM(y, exog, groups=g.codes, exog_re=g.Z)
             free = MixedLMParams.from_components(np.ones(d.X.shape[1]), _free_pattern(g))
             res = model.fit(reml=True, free=free if g.q > 1 else None)
-            cov = np.atleast_2d(np.asarray(res.cov_re))
-            covs = {g.name: cov}
+            fe, scale = np.asarray(res.fe_params), float(res.scale)
+            covs = {g.name: np.atleast_2d(np.asarray(res.cov_re))}
         else:
             if any(g.q > 1 for g in d.groups):
                 raise HiermodelsError(
@@ -80,11 +94,11 @@ def reml_estimates(design) -> dict:
                 mats.append([M])
             vc = VCSpec(factors, [[0] for _ in factors], mats)
             res = MixedLM(y, exog, groups=np.zeros(d.n), exog_vc=vc).fit(reml=True)
+            fe, scale = np.asarray(res.fe_params), float(res.scale)
             covs = {
                 nm: np.array([[v]]) for nm, v in zip(factors, np.asarray(res.vcomp), strict=True)
             }
-    scale = float(res.scale)
-    for name, value in zip(d.fixed_names, np.asarray(res.fe_params), strict=True):
+    for name, value in zip(d.fixed_names, fe, strict=True):
         est[name] = float(value)
     for g in d.groups:
         cov = covs[g.name]

@@ -237,7 +237,7 @@ def quantile_residuals(fit, seed=None, groups: str = "fitted", max_draws: int = 
     eta, _, _, idx = linear_parts(fit, newdata, modes, rng, max_draws)
     aux = aux_draws(fit, idx)
     yrep = fam.draw(rng, eta, aux, d.trials)
-    mu = fam.mean(eta, d.trials)
+    mu = fam.mean(eta, d.trials, aux)
     var = np.maximum(np.broadcast_to(fam.variance(eta, aux, d.trials), mu.shape), 1e-300)
     pearson = None
     if groups == "fitted":  # the realised discrepancy needs each cluster's own mean

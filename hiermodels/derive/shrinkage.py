@@ -157,6 +157,16 @@ def _posterior_means(fit) -> tuple[np.ndarray, dict]:
     return beta, rmeans
 
 
+def _check_glm(fam) -> None:
+    """No-pooling fits are GLMs by IRLS: families with a second linear predictor or ordered
+    thresholds are not GLMs in one predictor."""
+    if fam.second_predictor is not None or getattr(fam, "ordinal", False):
+        raise HiermodelsError(
+            f"Shrinkage tables need a GLM family (one linear predictor, no thresholds); "
+            f"{fam.name} is not one. fit.group_effects() gives the partial-pooling estimates."
+        )
+
+
 def _aux_means(fit) -> dict:
     return {a: float(fit.posterior[a].values.mean()) for a in fit.family.aux}
 
@@ -271,6 +281,7 @@ def shrinkage(fit, group: str, term: str | Sequence[str] = "Intercept", prob=Non
         ``terms``, ``scale`` and, for several terms, ``center`` and ``covariance``
         (posterior means of the fixed effects and of G for those terms).
     """
+    _check_glm(fit.family)
     d = fit.design
     g = d.group(group)
     terms = [term] if isinstance(term, str) else list(term)

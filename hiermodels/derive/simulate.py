@@ -46,7 +46,18 @@ def parameter_names(model) -> list[str]:
         out += [names.sd_label(g.name, t) for t in g.terms]
     for g in d.groups:
         out += [names.cor_label(g.name, a, b) for a, b in _cor_pairs(g)]
-    return out + list(model.family.aux)
+    out += list(model.family.aux)
+    if getattr(d, "X_zi", None) is not None:
+        out += [names.zi_label(n) for n in d.zi_names]
+    out += _threshold_names(model)
+    return out
+
+
+def _threshold_names(model) -> list[str]:
+    cats = getattr(model.design, "response_categories", None)
+    if not getattr(model.family, "ordinal", False) or cats is None:
+        return []
+    return [f"threshold({lab})" for lab in names.threshold_labels(cats)]
 
 
 def _cor_pairs(g):
@@ -159,6 +170,11 @@ def prior_parameters(model, draws: int, rng) -> dict[str, np.ndarray]:
             out[names.cor_label(g.name, a, b)] = C[:, g.terms.index(a), g.terms.index(b)]
     for k in model.family.aux:
         out[k] = raw[k]
+    if names.ZI_COEF in raw:
+        for j, n in enumerate(d.zi_names):
+            out[names.zi_label(n)] = raw[names.ZI_COEF][:, j]
+    for j, n in enumerate(_threshold_names(model)):
+        out[n] = raw[names.THRESHOLD][:, j]
     return out
 
 
@@ -187,7 +203,7 @@ def _check_params(model, params, draws: int) -> dict[str, np.ndarray]:
             )
         if not np.all(np.isfinite(v)):
             raise HiermodelsError(f"params[{n!r}] = {params[n]!r} is not finite.")
-        if (n.startswith("sd(") and np.any(v < 0)) or (n in ("sigma", "phi") and np.any(v <= 0)):
+        if (n.startswith("sd(") and np.any(v < 0)) or (n in model.family.aux and np.any(v <= 0)):
             raise HiermodelsError(f"params[{n!r}] = {params[n]!r} must be positive.")
         if n.startswith("cor(") and np.any(np.abs(v) >= 1):
             raise HiermodelsError(f"params[{n!r}] = {params[n]!r} must lie strictly in (-1, 1).")
@@ -223,8 +239,19 @@ def _generate(model, values: dict, draws: int, rng, cap: bool):
         eta = eta + np.einsum("nq,dnq->dn", g.Z, r[:, g.codes, :])
     if cap and fam.link == "log":
         eta = np.minimum(eta, ETA_CAP)
-    aux = {k: np.broadcast_to(values[k], (draws,))[:, None] for k in fam.aux}
-    y = fam.draw(rng, eta, aux, d.trials)
+    par = {k: np.broadcast_to(values[k], (draws,)) for k in fam.aux}
+    if getattr(d, "X_zi", None) is not None:
+        par[names.ZI_COEF] = np.column_stack(
+            [np.broadcast_to(values[names.zi_label(n)], (draws,)) for n in d.zi_names]
+        )
+    thr = _threshold_names(model)
+    if thr:
+        par[names.THRESHOLD] = np.column_stack([np.broadcast_to(values[n], (draws,)) for n in thr])
+        if np.any(np.diff(par[names.THRESHOLD], axis=1) <= 0):
+            raise HiermodelsError(f"The thresholds {thr} must be strictly increasing.")
+    from hiermodels.derive.checks import family_aux
+
+    y = fam.draw(rng, eta, family_aux(fam, d, par), d.trials)
     return np.asarray(y, dtype=float).reshape(draws, d.n), effects
 
 

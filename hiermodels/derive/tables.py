@@ -35,8 +35,22 @@ def fixed_matrix(post, design) -> np.ndarray:
 
 
 def fixed_effects(post, design, prob=None) -> pd.DataFrame:
-    """Population-level coefficients (index: formula term names)."""
-    return summarize(fixed_draws(post, design), prob)
+    """Population-level coefficients (index: formula term names), then the zero-inflation
+    coefficients (``zi_<name>``) and ordinal thresholds (``threshold(1|2)``) if any."""
+    return summarize(fixed_draws(post, design) | second_part_draws(post), prob)
+
+
+def second_part_draws(post) -> dict[str, np.ndarray]:
+    """Zero-inflation coefficients (``zi_<name>``) and ordinal thresholds
+    (``threshold(1|2)``) when the posterior has them."""
+    out = {}
+    if names.ZI_COEF in post:
+        for n in post[names.ZI_COEF].coords[names.ZI_DIM].values:
+            out[names.zi_label(str(n))] = post[names.ZI_COEF].sel({names.ZI_DIM: n}).values
+    if names.THRESHOLD in post:
+        for n in post[names.THRESHOLD].coords[names.THRESHOLD_DIM].values:
+            out[f"threshold({n})"] = post[names.THRESHOLD].sel({names.THRESHOLD_DIM: n}).values
+    return out
 
 
 def varcorr_draws(post, design, family) -> dict[str, np.ndarray]:
@@ -101,5 +115,6 @@ def group_effects(post, design, group: str, prob=None) -> pd.DataFrame:
 
 def summary(post, design, family, prob=None) -> pd.DataFrame:
     """One row per model parameter: fixed effects, then VarCorr."""
-    draws = fixed_draws(post, design) | varcorr_draws(post, design, family)
+    draws = fixed_draws(post, design) | second_part_draws(post)
+    draws |= varcorr_draws(post, design, family)
     return summarize(draws, prob)

@@ -209,7 +209,7 @@ def bayes_r2_draws(fit, max_draws: int = 2000) -> np.ndarray:
     d, fam = fit.design, fit.family
     eta, idx = fitted_eta(fit, max_draws)
     aux = aux_draws(fit, idx)
-    mu = fam.mean(eta, d.trials)
+    mu = fam.mean(eta, d.trials, aux)
     var_fit = mu.var(axis=1)
     var_res = np.broadcast_to(fam.variance(eta, aux, d.trials), mu.shape).mean(axis=1)
     return var_fit / (var_fit + var_res)

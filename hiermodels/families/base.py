@@ -26,7 +26,7 @@ from hiermodels.spec.prior import Prior
 
 @dataclass(frozen=True)
 class Family(ABC):
-    """A likelihood family with its link function.
+    r"""A likelihood family with its link function.
 
     Parameters
     ----------
@@ -52,6 +52,18 @@ class Family(ABC):
         The symbol of the mean in ``describe()`` (``mu_i``, ``p_i``, ``lambda_i``).
     likelihood_text : str
         How ``describe()`` writes the likelihood, e.g. ``"Normal(mu_i, sigma)"``.
+    second_predictor : str or None
+        ``"zi"`` for zero-inflated / hurdle families: a second linear predictor
+        :math:`\eta^{zi}_i = x^{zi\prime}_i \gamma` (logit of the zero-inflation or
+        hurdle probability) from the model's ``zi=`` formula (default ``"~ 1"``, as
+        brms). The NumPy methods receive it as ``aux["eta_zi"]`` (shape of ``eta``).
+    ordinal : bool
+        Ordered-category response: K - 1 ordered thresholds replace the intercept; the
+        NumPy methods receive them as ``aux["threshold"]`` (shape ``(..., K - 1)``, last
+        axis the thresholds) and :meth:`prepare_response` codes the response.
+
+    Every name in :attr:`aux` is a positive parameter; the NumPy methods receive each by
+    name (``aux["sigma"]``, ``aux["nu"]``).
     """
 
     name: str
@@ -64,6 +76,8 @@ class Family(ABC):
     gaussian_scale: ClassVar[bool] = False
     mean_symbol: ClassVar[str] = "mu_i"
     likelihood_text: ClassVar[str] = ""
+    second_predictor: ClassVar[str | None] = None
+    ordinal: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -115,8 +129,12 @@ class Family(ABC):
             )
 
     # ------------------------------------------------------------------ moments
-    def mean(self, eta, trials=None):
-        """E[y | eta] on the response scale (counts for binomial)."""
+    def mean(self, eta, trials=None, aux: dict | None = None):
+        """E[y | eta] on the response scale (counts for binomial).
+
+        ``aux`` (the posterior's auxiliary values, ``eta_zi``, thresholds) is needed only by
+        families whose mean is not the inverse link (zero-inflated, hurdle, ordinal).
+        """
         p = self.inverse_link(eta)
         return p * trials if self.needs_trials else p
 
@@ -155,9 +173,24 @@ class Family(ABC):
     def draw(self, rng: np.random.Generator, eta, aux: dict, trials=None):
         """Replicated responses y_rep ~ p(y | eta, aux)."""
 
+    # ------------------------------------------------------------------ response coding
+    def prepare_response(self, values, response: str):
+        """Ordinal families: the response column -> ``(codes, labels)``.
+
+        ``codes`` are floats 0..K-1 in category order, ``labels`` the K category labels
+        (their order is the response's order: a pandas ordered categorical's categories,
+        else sorted values). Only called when :attr:`ordinal` is True.
+        """
+        raise NotImplementedError(f"family {self.name!r} is not ordinal")
+
     # ------------------------------------------------------------------ priors and starts
     def default_aux_priors(self, s_y: float, y_name: str) -> dict[str, tuple[Prior, str]]:
         """Default prior of each auxiliary parameter and where its scale comes from."""
+        return {}
+
+    def aux_starts(self, y) -> dict[str, float]:
+        """Sampler starting values of positive auxiliary parameters (by name) whose prior
+        centre is a poor start; the rest start near ``exp(0)``, jittered."""
         return {}
 
     @abstractmethod

@@ -6,6 +6,7 @@ import numpy as np
 from scipy import special, stats
 
 from hiermodels.errors import DataError
+from hiermodels.families import links as _links
 from hiermodels.families.bernoulli import Bernoulli
 
 
@@ -35,7 +36,9 @@ class Binomial(Bernoulli):
         return trials * mu * (1 - mu)
 
     def logpdf(self, y, eta, aux, trials=None):
-        if self.link == "logit":
+        if self.link == "cloglog":
+            log_p, log_q = _links.log_probabilities("cloglog", eta)
+        elif self.link == "logit":
             log_p, log_q = -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
         else:
             log_p, log_q = special.log_ndtr(eta), special.log_ndtr(-eta)

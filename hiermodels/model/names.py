@@ -14,7 +14,11 @@ name               what                                         dims
 ``chol_<f>``       Cholesky factor (PyMC graph only)
 ``z_<f>``          standardised effects (non-centred graph)      ``<f>, <f>__term``
 ``r_<f>``          group-level deviations                       ``<f>, <f>__term``
-``sigma``/``phi``  family auxiliary parameter                   ()
+``sigma``/``phi``  family auxiliary parameter(s) (``nu`` ...)   ()
+``b_zi``           zero-inflation / hurdle coefficients          ``zi_coef`` (Intercept first)
+                   (logit scale, ``zi=`` formula)
+``threshold``      ordinal thresholds at x = 0                  ``cutpoint`` ("1|2", "2|3" ...)
+``threshold_c``    thresholds at the predictor means (PyMC)     ``cutpoint``
 =================  ==========================================  =============================
 
 ``<f>`` is the factor's safe dim name (:attr:`Design.groups[k].dim`). Table labels follow
@@ -23,6 +27,8 @@ ever called ``group`` (ArviZ uses that name internally).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -33,6 +39,23 @@ INTERCEPT_C = "Intercept_c"
 SLOPES = "b"
 COEF_DIM = "coef"
 OBS_DIM = "obs"
+ZI_COEF = "b_zi"  #: coefficients of the second (zero-inflation / hurdle) linear predictor
+ZI_DIM = "zi_coef"
+THRESHOLD = "threshold"  #: ordinal thresholds at x = 0 (dim THRESHOLD_DIM)
+THRESHOLD_C = "threshold_c"  #: ordinal thresholds at the predictor means
+THRESHOLD_DIM = "cutpoint"  # not "threshold": PyMC and xarray refuse a variable named as its dim
+WEIGHTS_DATA = "weights"  #: the PyMC graph's data container of observation weights
+
+
+def zi_label(name: str) -> str:
+    """Table label of a zero-inflation coefficient: ``zi_Intercept``, ``zi_minedno``."""
+    return f"zi_{name}"
+
+
+def threshold_labels(categories) -> list[str]:
+    """Threshold coordinates from the K category labels: ``"1|2"``, ``"2|3"`` (ordinal::clm)."""
+    cats = [str(c) for c in categories]
+    return [f"{a}|{b}" for a, b in itertools.pairwise(cats)]
 
 
 def sd(g) -> str:
@@ -107,7 +130,7 @@ def cor_label(factor: str, a: str, b: str) -> str:
 
 def parameters(design, aux=()) -> list[str]:
     """Every model parameter's variable (some may be absent from a given posterior)."""
-    out = [INTERCEPT, SLOPES, *aux]
+    out = [INTERCEPT, SLOPES, *aux, ZI_COEF, THRESHOLD]
     out += [v for v in (PHI, RHO, COR_RESIDUAL, SIGMA_RATIO) if v not in out]  # residual=
     for g in design.groups:
         out += [sd(g), cor(g), effects(g)]
@@ -120,6 +143,10 @@ def coords_of(design) -> dict:
     slopes = [n for n in design.fixed_names if n != INTERCEPT]
     if slopes:
         coords[COEF_DIM] = slopes
+    if getattr(design, "X_zi", None) is not None:
+        coords[ZI_DIM] = list(design.zi_names)
+    if getattr(design, "response_categories", None) is not None:
+        coords[THRESHOLD_DIM] = threshold_labels(design.response_categories)
     for g in design.groups:
         coords[g.dim] = list(g.levels)
         coords[g.term_dim] = list(g.terms)
@@ -131,7 +158,8 @@ def response_name(design) -> str:
     """Name of the observed variable: the response column, made safe and unclashing."""
     name = safe_name(design.response)
     reserved = {INTERCEPT, INTERCEPT_C, SLOPES, "sigma", "phi", OBS_DIM, COEF_DIM}
-    reserved |= {"response", "X", "offset", "trials"}
+    reserved |= {"response", "X", "offset", "trials", "nu", ZI_COEF, ZI_DIM, "X_zi"}
+    reserved |= {THRESHOLD, THRESHOLD_C, WEIGHTS_DATA, "weights_loglik"}
     for g in design.groups:
         reserved |= {sd(g), effects(g), std_effects(g), cor(g), g.dim}
     return f"{name}_obs" if name in reserved else name
@@ -170,6 +198,7 @@ def clashes(design, aux=()) -> list[str]:
     and coords"), so such a factor must be renamed before sampling.
     """
     taken = {INTERCEPT, INTERCEPT_C, SLOPES, COEF_DIM, OBS_DIM, "chain", "draw", *aux}
+    taken |= {ZI_COEF, ZI_DIM, THRESHOLD, THRESHOLD_C, THRESHOLD_DIM}
     for g in design.groups:
         taken |= {sd(g), cor(g), effects(g), std_effects(g), chol(g)}
         taken |= {g.term_dim, f"{g.term_dim}_bis", codes(g), zmatrix(g)}

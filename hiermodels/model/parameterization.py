@@ -25,7 +25,11 @@ includes the between-level variance and so errs toward non-centring):
 1. **Pilot fit**: the fixed-effects-only GLM (no group effects) by iteratively reweighted
    least squares, giving each row's mean :math:`\mu_i`, working weight
    :math:`w_i = (\partial\mu_i/\partial\eta_i)^2/\mathrm{Var}(y_i)` (Poisson :math:`\mu_i`,
-   binomial logit :math:`n_i\mu_i(1-\mu_i)`, probit :math:`n_i\phi(\eta_i)^2/(\mu_i(1-\mu_i))`,
+   binomial logit :math:`n_i\mu_i(1-\mu_i)`, probit :math:`n_i\phi(\eta_i)^2/(\mu_i(1-\mu_i))`
+   (cloglog likewise with :math:`\partial\mu/\partial\eta = e^{\eta - e^\eta}`; beta-binomial
+   as binomial), gamma its shape, beta :math:`\mu(1-\mu)(1+\phi)` (shape / phi at a marginal
+   moment estimate), lognormal the Gaussian weight of :math:`\log y`, cumulative a constant
+   1/4 (logit) or 1/2 (probit),
    NB2 :math:`\mu_i/(1+\mu_i/\phi)` with a moment estimate of :math:`\phi`) and score
    :math:`s_i = (y_i - E y_i)\,(\partial\mu_i/\partial\eta_i)/\mathrm{Var}(y_i)`.
 2. **Information per level and term**: :math:`I_{ja} = \sum_{i \in j} w_i z_{ia}^2`.
@@ -136,12 +140,21 @@ def pooling_factors(design, family, groups) -> dict:
 def working_weights(design, family, iters: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """Fisher weights ``w_i`` and scores ``s_i`` (w.r.t. eta) at the pilot fixed-effects GLM."""
     y = design.y.astype(float)
+    if family.name == "lognormal":  # a Gaussian model of log y
+        y = np.log(y)
     n = design.trials.astype(float) if design.trials is not None else np.ones_like(y)
     off = design.offset if design.offset is not None else np.zeros_like(y)
     X = design.X if design.X.shape[1] else np.ones((len(y), 1))
-    beta = np.zeros(X.shape[1])
+    # start at the family's own starting linear predictor (log-link Fisher scoring from
+    # beta = 0 overshoots by mean(y) and then crawls back one unit per step)
+    eta0 = np.asarray(family.start_eta(design.y.astype(float), design.trials), dtype=float)
+    if family.name == "lognormal":
+        eta0 = y.copy()
+    beta = np.linalg.lstsq(X, eta0 - off, rcond=None)[0] if np.all(np.isfinite(eta0)) else 0 * X[0]
     phi = np.inf
     lim = np.inf if family.link == "identity" else 30.0  # keep exp / expit finite
+    if family.name in ("gamma", "beta"):  # their precision at a marginal moment estimate
+        phi = float(next(iter(family.aux_starts(y).values())))
     for _ in range(iters):
         eta = np.clip(X @ beta + off, -lim, lim)
         w, s, _ = _weights_scores(family, y, n, eta, phi)
@@ -162,14 +175,25 @@ def working_weights(design, family, iters: int = 30) -> tuple[np.ndarray, np.nda
 def _weights_scores(family, y, n, eta, phi):
     """Per-row Fisher weight and score w.r.t. eta, and the mean of y."""
     name, link = family.name, family.link
-    if name == "gaussian":
+    if name == "gaussian" or link == "identity":  # Student-t etc.: the Gaussian working weight
         r = y - eta
         s2 = max(float(np.var(r)), 1e-12)
         return np.full_like(y, 1.0 / s2), r / s2, eta
-    if name in ("bernoulli", "binomial"):
+    if name == "gamma":  # Var = mu^2 / shape, d mu / d eta = mu: weight shape
+        mu = np.exp(eta)
+        return np.full_like(y, phi), phi * (y - mu) / mu, mu
+    if name == "beta":  # Var = mu (1 - mu) / (1 + phi), d mu / d eta = mu (1 - mu)
+        mu = special.expit(eta)
+        return mu * (1 - mu) * (1 + phi), (y - mu) * (1 + phi), mu
+    if name == "cumulative":  # no intercept to pilot; a latent-logistic row's information
+        return np.full_like(y, 0.25 if link == "logit" else 0.5), np.zeros_like(y), eta
+    if name in ("bernoulli", "binomial", "beta_binomial"):  # (beta-binomial: errs informative)
         if link == "probit":
             p = np.clip(special.ndtr(eta), 1e-12, 1 - 1e-12)
             dp = np.exp(-0.5 * eta * eta) / np.sqrt(2 * np.pi)
+        elif link == "cloglog":  # p = 1 - exp(-e^eta)
+            p = np.clip(-np.expm1(-np.exp(eta)), 1e-12, 1 - 1e-12)
+            dp = np.exp(eta - np.exp(eta))
         else:
             p = special.expit(eta)
             dp = p * (1 - p)

@@ -16,7 +16,16 @@ sd           HalfNormal(s_y) intercept, s_y/s_x slopes;    as for b, without the
 cor          LKJ(eta = 2)                                  fixed: mild shrinkage to 0
 sigma        Exponential(1 / s_y)                          SD of the response
 phi (NB2)    Gamma(2, 0.1)                                 fixed (Var = mu + mu^2/phi)
+nu (Student) Gamma(2, 0.1)                                 fixed (brms's default)
+b_zi         Intercept Normal(0, 1.5); slopes              logit scale; close to brms's
+             Normal(0, 2.5 / s_x)                          logistic(0, 1) on the intercept
+threshold    Student-t(3, 0, 2.5) each (ordinal)           brms's Intercept[k] default
 ============ ============================================= ==============================
+
+Auxiliary parameters come from the family (:meth:`Family.default_aux_priors`, one row
+each). ``b_zi`` rows (``zi_Intercept``, ``zi_<column>``) exist when the family has a
+second linear predictor (the ``zi=`` formula, uncentred columns); ``threshold`` rows
+(``threshold(1|2)`` ...) when it is ordinal.
 
 The half-normal SD prior has its mode at zero *on purpose*: it lets the data say a
 group-level variance is small. With few clusters (fewer than about 10) the posterior
@@ -62,6 +71,8 @@ class ModelPriors:
     aux: dict[str, Prior]
     table: pd.DataFrame
     xbar: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    zi: dict[str, Prior] = field(default_factory=dict)
+    threshold: list[Prior] = field(default_factory=list)
 
 
 def _sd(x) -> float:
@@ -89,7 +100,8 @@ def resolve_priors(design, family, overrides: dict | None = None) -> ModelPriors
     has_int = design.has_intercept
     slope_idx = [k for k, n in enumerate(fixed) if n != "Intercept"]
     X = design.X
-    xbar = X[:, slope_idx].mean(axis=0) if has_int else np.zeros(len(slope_idx))
+    centre = has_int or getattr(family, "ordinal", False)  # thresholds act as intercepts
+    xbar = X[:, slope_idx].mean(axis=0) if centre else np.zeros(len(slope_idx))
 
     intercept = None
     if has_int:
@@ -139,8 +151,33 @@ def resolve_priors(design, family, overrides: dict | None = None) -> ModelPriors
         aux[name] = prior
         rows.append(_row(name, name, prior, source))
 
+    zi = {}
+    if getattr(design, "X_zi", None) is not None:
+        for k, n in enumerate(design.zi_names):
+            if n == "Intercept":
+                zi[n] = Prior("Normal", mu=0.0, sigma=1.5)
+                why = "logit scale; close to brms's logistic(0, 1)"
+            else:
+                s_x = _sd(design.X_zi[:, k])
+                zi[n] = Prior("Normal", mu=0.0, sigma=2.5 / s_x)
+                why = f"logit scale: 2.5 / sd({n})={fmt(s_x)}"
+            rows.append(_row(names.zi_label(n), names.ZI_COEF, zi[n], why))
+    threshold = []
+    cats = getattr(design, "response_categories", None)
+    if getattr(family, "ordinal", False) and cats is not None:
+        for lab in names.threshold_labels(cats):
+            threshold.append(Prior("StudentT", nu=3.0, mu=0.0, sigma=2.5))
+            rows.append(
+                _row(
+                    f"threshold({lab})",
+                    names.THRESHOLD,
+                    threshold[-1],
+                    "brms's default for Intercept[k]; ordered (predictors centred)",
+                )
+            )
+
     table = pd.DataFrame(rows).set_index("parameter")
-    result = ModelPriors(intercept, b, sd, cor, aux, table, xbar)
+    result = ModelPriors(intercept, b, sd, cor, aux, table, xbar, zi, threshold)
     _apply_overrides(result, overrides, design)
     return result
 
@@ -216,11 +253,13 @@ def _coerce(value, cls: str, param: str, pri: ModelPriors, design) -> Prior:
     want = {
         "Intercept": "real",
         "b": "real",
+        names.ZI_COEF: "real",
+        names.THRESHOLD: "real",
         "sd": "positive",
         "sigma": "positive",
         "phi": "positive",
         "cor": "correlation",
-    }[cls]
+    }.get(cls, "positive")  # every other class is a family's positive auxiliary parameter
     if prior.support != want and not (
         want == "positive" and prior.support == "interval" and prior.params["lower"] >= 0
     ):
@@ -241,5 +280,10 @@ def _assign(pri: ModelPriors, param: str, cls: str, prior: Prior) -> None:
         pri.sd[g][term] = prior
     elif cls == "cor":
         pri.cor[param[4:-1]] = prior.params["eta"]
+    elif cls == names.ZI_COEF:
+        pri.zi[param[len("zi_") :]] = prior
+    elif cls == names.THRESHOLD:
+        labels = [p for p in pri.table.index if pri.table.loc[p, "class"] == names.THRESHOLD]
+        pri.threshold[labels.index(param)] = prior
     else:
         pri.aux[cls] = prior

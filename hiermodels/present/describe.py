@@ -30,6 +30,11 @@ def describe_model(model) -> str:
         f"  y_i ~ {fam.likelihood_text}",
         f"  {link} = {_linear_predictor(model)}",
     ]
+    if getattr(d, "X_zi", None) is not None:  # second linear predictor (zero-inflation / hurdle)
+        zi = " + ".join(n if n == "Intercept" else f"b_zi[{n}]·{n}" for n in d.zi_names)
+        lines.append(f"  logit(zi_i) = {zi.replace('Intercept', 'b_zi[Intercept]', 1)}")
+    if d.weights is not None:
+        lines.append(f"  each row's log-likelihood weighted by {d.weights_column!r}")
     if getattr(model, "residual", None) is not None:  # residual= / sigma= structure
         lines += model.residual.describe_lines()
     if d.groups:

@@ -20,6 +20,8 @@ MAX_DRAWS = 10_000_000
 MAX_CHAINS = 1_000
 MAX_CORES = 1_024
 MAX_SEED = 2**63 - 1
+#: NUTS mass matrices: nutpie's diagonal one, its low-rank modified one, or chosen per path.
+MASS_MATRICES = ("diag", "low_rank", "auto")
 
 
 def _integer(name: str, value, low: int, high: int, hint: str = "") -> int:
@@ -45,6 +47,7 @@ def check_fit_settings(
     seed=None,
     target_accept=0.8,
     progressbar=None,
+    mass_matrix="auto",
 ) -> dict:
     """Validate the settings of a fit; return them as plain Python values.
 
@@ -89,7 +92,19 @@ def check_fit_settings(
         if not is_bool:
             raise SamplingError(f"progressbar must be True, False or None, got {progressbar!r}.")
     out["progressbar"] = None if progressbar is None else bool(progressbar)
+    check_mass_matrix(mass_matrix)  # checked; not in ``out`` (callers pass it on as given)
     return out
+
+
+def check_mass_matrix(mass_matrix) -> str:
+    """``mass_matrix`` as one of :data:`MASS_MATRICES`, or a :class:`SamplingError` naming it."""
+    if not isinstance(mass_matrix, str) or mass_matrix not in MASS_MATRICES:
+        raise SamplingError(
+            f"mass_matrix must be one of {', '.join(repr(m) for m in MASS_MATRICES)}, got "
+            f"{mass_matrix!r}. Leave it at 'auto' (hiermodels picks per sampler path); "
+            "'low_rank' adapts to correlated directions of the posterior, 'diag' to scales only."
+        )
+    return mass_matrix
 
 
 def warn_single_chain(chains: int, stacklevel: int = 3) -> None:

@@ -34,6 +34,12 @@ class ModelSpec:
     residual, sigma : str or None
         Gaussian residual structure (``"ar1(time | unit)"``...) and varIdent factor
         (``"~ 0 + C(age)"``); see :mod:`hiermodels.spec.residual`.
+    zi : str or None
+        The zero-inflation / hurdle formula (``"~ spp + mined"``) of a family with a second
+        linear predictor; ``None`` means ``"~ 1"`` for such a family.
+    weights : str or None
+        Column of observation weights (each row's log-likelihood multiplied, brms
+        ``weights()``).
     """
 
     formula: str
@@ -44,6 +50,8 @@ class ModelSpec:
     dropna: bool = False
     residual: str | None = None
     sigma: str | None = None
+    zi: str | None = None
+    weights: str | None = None
 
     def __post_init__(self):
         par = self.parameterization

@@ -170,7 +170,8 @@ def _reml(template, data: pd.DataFrame, prob: float) -> dict:
     """REML fixed effects with between-within t intervals, SD point estimates, boundary flag."""
     from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
-    from hiermodels.derive.reml import BOUNDARY_VAR, _free_pattern
+    from hiermodels.derive.reml import BOUNDARY_VAR, _free_pattern, is_random_intercept
+    from hiermodels.derive.reml_intercept import random_intercept_reml
 
     d = template.design
     if len(d.groups) != 1:
@@ -182,18 +183,23 @@ def _reml(template, data: pd.DataFrame, prob: float) -> dict:
     exog = pd.DataFrame(d.X, columns=d.fixed_names)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = MixedLM(y, exog, groups=g.codes, exog_re=g.Z)
-        free = MixedLMParams.from_components(np.ones(d.X.shape[1]), _free_pattern(g))
-        res = model.fit(reml=True, free=free if g.q > 1 else None)
+        if is_random_intercept(g):  # exact, a zero variance included (lme4's singular fit)
+            exact = random_intercept_reml(y, d.X, g.codes)
+            fe, bse = exact["beta"], np.sqrt(np.diag(exact["cov_beta"]))
+            cov, scale = np.array([[exact["tau2"]]]), exact["sigma2"]
+        else:
+            model = MixedLM(y, exog, groups=g.codes, exog_re=g.Z)
+            free = MixedLMParams.from_components(np.ones(d.X.shape[1]), _free_pattern(g))
+            res = model.fit(reml=True, free=free if g.q > 1 else None)
+            fe, bse = np.asarray(res.fe_params), np.asarray(res.bse_fe)
+            cov, scale = np.atleast_2d(np.asarray(res.cov_re)), float(res.scale)
     dfs = between_within_df(d)
     q = 1 - (1 - prob) / 2
     params = {}
     for k, name in enumerate(d.fixed_names):
-        b, se = float(res.fe_params.iloc[k]), float(res.bse_fe.iloc[k])
+        b, se = float(fe[k]), float(bse[k])
         crit = stats.t.ppf(q, dfs[name]) if np.isfinite(dfs[name]) else stats.norm.ppf(q)
         params[name] = {"estimate": b, "lower": b - crit * se, "upper": b + crit * se}
-    cov = np.atleast_2d(np.asarray(res.cov_re))
-    scale = float(res.scale)
     boundary = False
     for k, t in enumerate(g.terms):
         v = max(float(cov[k, k]), 0.0)

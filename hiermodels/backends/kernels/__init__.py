@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from hiermodels.backends.compile_cache import drop_stale_cache
 from hiermodels.backends.kernels.priors_nb import BOUNDED, KIND, encode
 from hiermodels.model.layout import Layout
+
+# numba compiles (and reads its cache) at a kernel's first call, so this still runs first
+drop_stale_cache()
 
 _FAMILY_CODE = {
     ("gaussian", "identity"): 0,
@@ -35,6 +39,19 @@ _FAMILY_CODE = {
     ("negbinomial", "log"): 4,
     ("bernoulli", "probit"): 5,
     ("binomial", "probit"): 6,
+    ("student", "identity"): 9,
+    ("zero_inflated_poisson", "log"): 14,
+    ("bernoulli", "cloglog"): 7,
+    ("binomial", "cloglog"): 8,
+    ("gamma", "log"): 10,
+    ("lognormal", "identity"): 11,
+    ("beta", "logit"): 12,
+    ("beta_binomial", "logit"): 13,
+    ("zero_inflated_negbinomial", "log"): 15,
+    ("hurdle_poisson", "log"): 16,
+    ("hurdle_negbinomial", "log"): 17,
+    ("cumulative", "logit"): 18,
+    ("cumulative", "probit"): 19,
 }
 
 
@@ -44,6 +61,7 @@ def supports(model) -> bool:
         return False
     pri = model._priors
     fixed = [*pri.b.values()] + ([pri.intercept] if pri.intercept is not None else [])
+    fixed += [*pri.zi.values(), *pri.threshold]
     scales = [*pri.aux.values()] + [p for g in pri.sd.values() for p in g.values()]
     if not all(p.dist in KIND for p in fixed):
         return False
@@ -58,17 +76,21 @@ def _prior_arrays(model) -> dict:
     slopes = [n for n in d.fixed_names if n != "Intercept"]
     zero = np.zeros(4)
     sd_rows = [encode(pri.sd[g.name][t]) for g in d.groups for t in g.terms]
-    aux = next(iter(pri.aux.values()), None)
+    # the aux block in the layout's order: family.aux (positive), then thresholds (real)
+    aux_rows = [encode(pri.aux[a]) for a in model.family.aux]
+    aux_rows += [encode(p) for p in pri.threshold]
+    zi_rows = [encode(pri.zi[n]) for n in d.zi_names] if d.X_zi is not None else []
     return {
         "pri_int": encode(pri.intercept) if pri.intercept is not None else zero,
         "pri_b": np.array([encode(pri.b[n]) for n in slopes]).reshape(len(slopes), 4),
         "pri_sd": np.array(sd_rows).reshape(len(sd_rows), 4),
-        "pri_aux": encode(aux) if aux is not None else zero,
+        "pri_aux": np.array(aux_rows or [zero]).reshape(-1, 4),
+        "pri_zi": np.array(zi_rows or [zero]).reshape(-1, 4),
     }
 
 
 def _layout_arrays(lay: Layout) -> dict:
-    keys = ("fq", "flogsd", "bfac", "bstart", "bsize", "bcorr", "bcpc", "beta_eta")
+    keys = ("fq", "flogsd", "bfac", "bstart", "bsize", "bcorr", "bcpc", "beta_eta", "aux_kind")
     return {k: getattr(lay, k) for k in keys}
 
 
@@ -95,6 +117,7 @@ def kernel_data(model, lay: Layout) -> dict:
         )
         return {
             **base,
+            "pri_aux": base["pri_aux"][0],  # the collapsed kernel: sigma only
             "XtX": X1.T @ X1,
             "Xty": X1.T @ y,
             "yty": float(y @ y),
@@ -108,10 +131,15 @@ def kernel_data(model, lay: Layout) -> dict:
     fzcol = np.cumsum([0] + [g.q for g in d.groups])[:-1]
     family = _FAMILY_CODE[(model.family.name, model.family.link)]
     trials = d.trials.astype(float) if d.trials is not None else np.ones(d.n)
+    w = d.weights.astype(float) if d.weights is not None else np.ones(d.n)
+    Xz = d.X_zi if d.X_zi is not None else np.zeros((d.n, 0))
     return {
         **base,
         "y": d.y.astype(float),
         "trials": trials,
+        "w": w,
+        "Xz": np.ascontiguousarray(Xz, dtype=float),
+        "zi_pos": lay.zi_pos,
         "Xc": np.ascontiguousarray(Xc, dtype=float),
         "offset": offset.astype(float),
         "codes": np.ascontiguousarray(np.array([g.codes for g in d.groups]).reshape(-1, d.n)),
@@ -123,7 +151,7 @@ def kernel_data(model, lay: Layout) -> dict:
         "fz": lay.fz,
         "fcent": lay.fcent,
         "family": family,
-        "lconst": loglik_const(family, d.y, trials),
+        "lconst": loglik_const(family, d.y, trials, d.weights),
     }
 
 
@@ -179,15 +207,26 @@ def initial_point(model, lay: Layout, rng: np.random.Generator) -> np.ndarray:
         if lay.fcent[f]:
             block = x[lay.fz[f] : lay.fz[f] + J * q].reshape(J, q)
             x[lay.fz[f] : lay.fz[f] + J * q] = (block * start).ravel()
-    if lay.aux_pos >= 0:
-        p = next(iter(pri.aux.values()))
-        if model.family.name == "gaussian":
+    starts = model.family.aux_starts(model.design.y)
+    for k, a in enumerate(model.family.aux):  # positive aux (family.aux order)
+        p, i = pri.aux[a], lay.aux_pos + k
+        if model.family.gaussian_scale and a == "sigma":
             v0 = 0.5 * np.std(model.design.y)
             if p.dist in BOUNDED:
                 v0 = float(np.clip(v0, *_inside(p)))
-            x[lay.aux_pos] = _unconstrain(p, v0) + 0.5 * x[lay.aux_pos]
+            x[i] = _unconstrain(p, v0) + 0.5 * x[i]
         elif p.dist in BOUNDED:
-            x[lay.aux_pos] = _unconstrain(p, _start_value(p)) + 0.5 * x[lay.aux_pos]
+            x[i] = _unconstrain(p, _start_value(p)) + 0.5 * x[i]
+        elif a in starts:  # the family's own start (e.g. Student-t nu = 10)
+            x[i] = _unconstrain(p, starts[a]) + 0.5 * x[i]
+    n_thr = len(pri.threshold)
+    if n_thr:  # thresholds: evenly spread logistic quantiles, jittered
+        t0 = lay.aux_pos + len(model.family.aux)
+        c = np.log(np.arange(1, n_thr + 1) / (n_thr + 1 - np.arange(1, n_thr + 1)))
+        u = np.concatenate([c[:1], np.log(np.diff(c))]) if n_thr > 1 else c
+        x[t0 : t0 + n_thr] = u + 0.1 * x[t0 : t0 + n_thr]
+    if lay.Pz:  # zero-inflation coefficients near 0 (logit scale; pi about 0.5)
+        x[lay.zi_pos : lay.zi_pos + lay.Pz] *= 0.5
     return x
 
 

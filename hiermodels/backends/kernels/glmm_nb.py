@@ -22,9 +22,19 @@ J\,\mathrm{diag}(1/L_{aa})` (from :math:`d\,\mathrm{tr}(L^{-1}SL^{-\top}) =
 -2\,\mathrm{tr}(L^{-1}SL^{-\top}L^{-1}dL)`, :math:`S = \sum_j r_j r_j'`). Either way
 :math:`\partial/\partial L_f` is carried to the SDs and CPCs by :func:`scale_priors`.
 
-SDs and the auxiliary parameter go through :func:`~.priors_nb.positive_transform` (log
-scale, or logit-interval for a ``Uniform`` prior). Families and links:
-:mod:`.links_nb`.
+SDs and positive auxiliary parameters go through :func:`~.priors_nb.positive_transform`
+(log scale, or logit-interval for a ``Uniform`` prior); ordered thresholds through
+:math:`c_1 = u_1`, :math:`c_k = c_{k-1} + e^{u_k}` (:mod:`hiermodels.model.layout`), whose
+gradient is :math:`\partial/\partial u_1 = \sum_k g_k`, :math:`\partial/\partial u_m =
+e^{u_m}\sum_{k \ge m} g_k + 1` (the 1 from the log-Jacobian), :math:`g_k` the derivative
+with respect to :math:`c_k`. Families and links: :mod:`.links_nb`.
+
+A second linear predictor :math:`\eta_{2,i} = x^{zi\prime}_i\gamma` (zero-inflation /
+hurdle, uncentred columns ``Xz``, real-line priors ``pri_zi``) enters each row's
+log-likelihood; its derivative pulls back to :math:`\gamma` as
+:math:`\sum_i \partial\ell_i/\partial\eta_{2,i}\, x^{zi}_i`. Observation weights ``w``
+multiply each row's log-likelihood and its derivatives (ones: the unweighted model,
+bit for bit).
 """
 
 from __future__ import annotations
@@ -42,6 +52,60 @@ from hiermodels.backends.kernels.priors_nb import (
     positive_transform,
     real_prior,
 )
+
+AUX_POSITIVE, AUX_THRESHOLD = 0, 1  # hiermodels.model.layout's aux kinds
+
+
+@nb.njit(cache=True, error_model="numpy", nogil=True)
+def aux_transform(theta, grad, aux_pos, aux_kind, pri_aux):
+    """The constrained aux vector from theta's aux block.
+
+    Returns ``(lp, aux, dv, gc)``: the log prior + log-Jacobian (its derivatives with
+    respect to the positive entries added into ``grad``), the values (length >= 1), the
+    per-entry ``dv/du`` and ``gc``, the thresholds' prior derivatives with respect to the
+    constrained values (to be pulled back with the likelihood's by :func:`aux_pullback`).
+    """
+    A = aux_kind.shape[0]
+    aux = np.zeros(max(A, 1))
+    dv = np.zeros(max(A, 1))
+    gc = np.zeros(max(A, 1))
+    lp = 0.0
+    for k in range(A):
+        u = theta[aux_pos + k]
+        if aux_kind[k] == AUX_POSITIVE:
+            l0, d0, v, dvu = positive_transform(pri_aux[k], u)
+            lp += l0
+            grad[aux_pos + k] += d0
+            aux[k] = v
+            dv[k] = dvu
+        else:
+            if k == 0 or aux_kind[k - 1] != AUX_THRESHOLD:
+                aux[k] = u
+                dv[k] = 1.0
+            else:
+                e = math.exp(u)
+                aux[k] = aux[k - 1] + e
+                dv[k] = e
+                lp += u
+                grad[aux_pos + k] += 1.0
+            l0, d0 = real_prior(pri_aux[k], aux[k])
+            lp += l0
+            gc[k] += d0
+    return lp, aux, dv, gc
+
+
+@nb.njit(cache=True, error_model="numpy", nogil=True)
+def aux_pullback(grad, aux_pos, aux_kind, gaux, dv):
+    """Add d/du of the aux block to ``grad`` from ``gaux`` (d/d constrained values)."""
+    suffix = 0.0
+    for k in range(aux_kind.shape[0] - 1, -1, -1):
+        if aux_kind[k] == AUX_POSITIVE:
+            grad[aux_pos + k] += gaux[k] * dv[k]
+        else:
+            suffix += gaux[k]
+            grad[aux_pos + k] += suffix * dv[k]
+            if k == 0 or aux_kind[k - 1] != AUX_THRESHOLD:
+                suffix = 0.0
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)
@@ -174,10 +238,12 @@ def glmm_logp(
     theta,
     y,
     trials,
+    w,
     Xc,
     offset,
     codes,
     Z,
+    Xz,
     fq,
     fJ,
     fzcol,
@@ -194,16 +260,22 @@ def glmm_logp(
     pri_b,
     pri_sd,
     pri_aux,
+    aux_kind,
+    pri_zi,
     has_int,
     aux_pos,
+    zi_pos,
     family,
     lconst,
 ):
     """Log posterior density (unconstrained) and its gradient.
 
     ``lconst`` is :func:`~.links_nb.loglik_const` of the data (added, not recomputed).
+    ``pri_aux`` (A x 4) and ``aux_kind`` (A) describe the aux block at ``aux_pos``;
+    ``Xz`` (N x Pz) and ``pri_zi`` the zi block at ``zi_pos``; ``w`` the row weights.
     """
     N, P = Xc.shape
+    Pz = Xz.shape[1]
     F = fq.shape[0]
     grad = np.zeros(theta.shape[0])
     lp = lconst + fixed_priors(theta, grad, has_int, P, pri_int, pri_b)
@@ -232,18 +304,15 @@ def glmm_logp(
         Ls[f, :q, :q] = Lf
         Lcs[f, :q, :q] = Lc
         sds[f, :q] = sd
-    aux = 0.0
-    d_aux_du = 0.0
-    if aux_pos >= 0:
-        l0, d0, aux, d_aux_du = positive_transform(pri_aux, theta[aux_pos])
-        lp += l0
-        grad[aux_pos] += d0
+    l0, aux, dv, gaux = aux_transform(theta, grad, aux_pos, aux_kind, pri_aux)
+    lp += l0
+    gtmp = np.zeros(aux.shape[0])
     # one pass over the rows: eta, the likelihood, and its pull-back to beta and the effects
     c0 = theta[0] if has_int else 0.0
     Rall = np.zeros(roff[F])
-    g_aux = 0.0
     g0 = 0.0
     gb = np.zeros(P)
+    gzi = np.zeros(Pz)
     for i in range(N):
         acc = offset[i] + c0
         for p in range(P):
@@ -254,9 +323,20 @@ def glmm_logp(
             col = fzcol[f]
             for a in range(q):
                 acc += Z[i, col + a] * rall[base + a]
-        l1, e, d_aux = loglik_point(family, y[i], trials[i], acc, aux)
-        lp += l1
-        g_aux += d_aux
+        eta2 = 0.0
+        for p in range(Pz):
+            eta2 += Xz[i, p] * theta[zi_pos + p]
+        for k in range(gtmp.shape[0]):
+            gtmp[k] = 0.0
+        l1, e, e2 = loglik_point(family, y[i], trials[i], acc, eta2, aux, gtmp)
+        wi = w[i]
+        lp += wi * l1
+        for k in range(gtmp.shape[0]):
+            gaux[k] += wi * gtmp[k]
+        e = wi * e
+        e2 = wi * e2
+        for p in range(Pz):
+            gzi[p] += e2 * Xz[i, p]
         g0 += e
         for p in range(P):
             gb[p] += e * Xc[i, p]
@@ -266,8 +346,11 @@ def glmm_logp(
             col = fzcol[f]
             for a in range(q):
                 Rall[base + a] += e * Z[i, col + a]
-    if aux_pos >= 0:
-        grad[aux_pos] += g_aux * d_aux_du
+    aux_pullback(grad, aux_pos, aux_kind, gaux, dv)
+    for p in range(Pz):
+        l0, d0 = real_prior(pri_zi[p], theta[zi_pos + p])
+        lp += l0
+        grad[zi_pos + p] += d0 + gzi[p]
     if has_int:
         grad[0] += g0
     for p in range(P):

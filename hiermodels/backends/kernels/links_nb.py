@@ -1,7 +1,24 @@
 r"""Pointwise log-likelihoods of the kernel families, with their derivatives (numba).
 
 ``family`` codes: 0 gaussian (identity), 1 bernoulli (logit), 2 binomial (logit),
-3 poisson (log), 4 negative binomial NB2 (log), 5 bernoulli (probit), 6 binomial (probit).
+3 poisson (log), 4 negative binomial NB2 (log), 5 bernoulli (probit), 6 binomial (probit);
+reserved for the families of their own modules ``family_<name>_nb.py``: 7 bernoulli
+(cloglog), 8 binomial (cloglog), 9 student (identity), 10 gamma (log), 11 lognormal
+(identity), 12 beta (logit), 13 beta_binomial (logit), 14 zero_inflated_poisson (log),
+15 zero_inflated_negbinomial (log), 16 hurdle_poisson (log), 17 hurdle_negbinomial (log),
+18 cumulative (logit), 19 cumulative (probit). The ``(name, link) -> code`` map is
+``_FAMILY_CODE`` in :mod:`hiermodels.backends.kernels`.
+
+The interface, one call per row:
+``loglik_point(family, y, n, eta, eta2, aux, gaux) -> (lp, d_eta, d_eta2)``. ``aux`` holds
+the *constrained* auxiliary values in the layout's order (``family.aux`` names, then any
+ordered thresholds; length >= 1, zeros when none); the function **adds**
+:math:`\partial\ell/\partial\,\mathrm{aux}_k` into ``gaux`` (same length). ``eta2`` is the
+second linear predictor (zero-inflation / hurdle logit; 0.0 when the family has none) and
+``d_eta2`` its derivative. Gaussian ``sigma`` and NB ``phi`` are ``aux[0]``. A family
+module exposes ``loglik(y, n, eta, eta2, aux, gaux)`` with the same contract, giving the
+complete log density unless it also exposes ``const(y, n)`` (NumPy, elementwise): the
+parameter-free part that :func:`loglik_const` then sums once per dataset.
 
 :func:`loglik_point` leaves out the terms free of parameters (:math:`-\log y!`, the
 binomial coefficient): one ``lgamma`` per row per gradient would cost as much as the rest
@@ -26,10 +43,36 @@ import numba as nb
 import numpy as np
 from scipy.special import gammaln
 
+from hiermodels.backends.kernels import (
+    family_beta_binomial_nb,
+    family_beta_nb,
+    family_cloglog_nb,
+    family_cumulative_nb,
+    family_gamma_nb,
+    family_hurdle_negbinomial_nb,
+    family_hurdle_poisson_nb,
+    family_lognormal_nb,
+    family_student_nb,
+    family_zero_inflated_negbinomial_nb,
+    family_zero_inflated_poisson_nb,
+)
 from hiermodels.backends.kernels.priors_nb import LOG_2PI, digamma
 
 GAUSSIAN, BERNOULLI, BINOMIAL, POISSON, NEGBINOMIAL = 0, 1, 2, 3, 4
 BERNOULLI_PROBIT, BINOMIAL_PROBIT = 5, 6
+STUDENT = 9
+BERNOULLI_CLOGLOG, BINOMIAL_CLOGLOG = 7, 8
+GAMMA, LOGNORMAL, BETA, BETA_BINOMIAL = 10, 11, 12, 13
+ZERO_INFLATED_POISSON = 14
+ZERO_INFLATED_NEGBINOMIAL, HURDLE_POISSON, HURDLE_NEGBINOMIAL = 15, 16, 17
+CUMULATIVE_LOGIT, CUMULATIVE_PROBIT = 18, 19
+#: code -> module whose ``const(y, n)`` gives the parameter-free part per row
+CONST_MODULES = {ZERO_INFLATED_POISSON: family_zero_inflated_poisson_nb}
+CONST_MODULES[ZERO_INFLATED_NEGBINOMIAL] = family_zero_inflated_negbinomial_nb
+CONST_MODULES[HURDLE_POISSON] = family_hurdle_poisson_nb
+CONST_MODULES[HURDLE_NEGBINOMIAL] = family_hurdle_negbinomial_nb
+CONST_MODULES[BINOMIAL_CLOGLOG] = family_cloglog_nb
+CONST_MODULES[BETA_BINOMIAL] = family_beta_binomial_nb
 _SQRT2 = math.sqrt(2.0)
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -57,28 +100,33 @@ def log_phi_cdf(x):
     return -0.5 * x * x - _HALF_LOG_2PI + math.log(ratio), 1.0 / ratio
 
 
-def loglik_const(family, y, n) -> float:
-    """The parameter-free part of sum_i log p(y_i | ...) that :func:`loglik_point` omits."""
+def loglik_const(family, y, n, w=None) -> float:
+    """The parameter-free part of sum_i w_i log p(y_i | ...) that :func:`loglik_point`
+    omits (``w``: observation weights, default 1)."""
     y, n = np.asarray(y, dtype=float), np.asarray(n, dtype=float)
     if family in (BINOMIAL, BINOMIAL_PROBIT):
-        return float(np.sum(gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)))
-    if family in (POISSON, NEGBINOMIAL):
-        return float(-np.sum(gammaln(y + 1)))
-    return 0.0
+        c = gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)
+    elif family in (POISSON, NEGBINOMIAL):
+        c = -gammaln(y + 1)
+    elif family in CONST_MODULES:
+        c = np.asarray(CONST_MODULES[family].const(y, n), dtype=float)
+    else:
+        return 0.0
+    if w is None:
+        return float(np.sum(c))  # sum(-x) == -sum(x) exactly: the pre-weights value
+    return float(np.sum(np.asarray(w, dtype=float) * c))
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True)
-def loglik_point(family, y, n, eta, aux):
-    """log p(y | eta, aux) less :func:`loglik_const`'s terms, and its derivatives w.r.t.
-    eta and aux (the natural aux)."""
+def loglik_point(family, y, n, eta, eta2, aux, gaux):
+    """log p(y | eta, eta2, aux) less :func:`loglik_const`'s terms: ``(lp, d_eta, d_eta2)``;
+    d lp / d aux_k (constrained aux) is added into ``gaux[k]``."""
     if family == GAUSSIAN:
+        sigma = aux[0]
         r = y - eta
-        s2 = aux * aux
-        return (
-            -0.5 * LOG_2PI - math.log(aux) - 0.5 * r * r / s2,
-            r / s2,
-            -1.0 / aux + r * r / (s2 * aux),
-        )
+        s2 = sigma * sigma
+        gaux[0] += -1.0 / sigma + r * r / (s2 * sigma)
+        return -0.5 * LOG_2PI - math.log(sigma) - 0.5 * r * r / s2, r / s2, 0.0
     if family == BERNOULLI:
         p = 1.0 / (1.0 + math.exp(-eta))
         return y * eta - log1pexp(eta), y - p, 0.0
@@ -100,10 +148,39 @@ def loglik_point(family, y, n, eta, aux):
     if family == POISSON:
         mu = math.exp(eta)
         return y * eta - mu, y - mu, 0.0
-    phi = aux
-    mu = math.exp(eta)
-    lmp = math.log(mu + phi)
-    lp = math.lgamma(y + phi) - math.lgamma(phi) + phi * (math.log(phi) - lmp) + y * (eta - lmp)
-    d_eta = phi * (y - mu) / (mu + phi)
-    d_phi = digamma(y + phi) - digamma(phi) + math.log(phi) + 1.0 - lmp - (y + phi) / (mu + phi)
-    return lp, d_eta, d_phi
+    if family == NEGBINOMIAL:
+        phi = aux[0]
+        mu = math.exp(eta)
+        lmp = math.log(mu + phi)
+        lp = math.lgamma(y + phi) - math.lgamma(phi) + phi * (math.log(phi) - lmp) + y * (eta - lmp)
+        d_eta = phi * (y - mu) / (mu + phi)
+        gaux[0] += (
+            digamma(y + phi) - digamma(phi) + math.log(phi) + 1.0 - lmp - (y + phi) / (mu + phi)
+        )
+        return lp, d_eta, 0.0
+    # ---- families of their own modules (family_<name>_nb.py): one line each
+    if family == STUDENT:
+        return family_student_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == ZERO_INFLATED_POISSON:
+        return family_zero_inflated_poisson_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == BERNOULLI_CLOGLOG or family == BINOMIAL_CLOGLOG:
+        return family_cloglog_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == GAMMA:
+        return family_gamma_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == LOGNORMAL:
+        return family_lognormal_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == BETA:
+        return family_beta_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == BETA_BINOMIAL:
+        return family_beta_binomial_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == ZERO_INFLATED_NEGBINOMIAL:
+        return family_zero_inflated_negbinomial_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == HURDLE_POISSON:
+        return family_hurdle_poisson_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == HURDLE_NEGBINOMIAL:
+        return family_hurdle_negbinomial_nb.loglik(y, n, eta, eta2, aux, gaux)
+    if family == CUMULATIVE_LOGIT:
+        return family_cumulative_nb.loglik_logit(y, n, eta, eta2, aux, gaux)
+    if family == CUMULATIVE_PROBIT:
+        return family_cumulative_nb.loglik_probit(y, n, eta, eta2, aux, gaux)
+    return math.nan, 0.0, 0.0  # a code without a branch: the step is rejected

@@ -175,7 +175,7 @@ def marginal_data(model, lay) -> dict:
         "svec": np.ascontiguousarray(fixed[:, 2]),
         **_layout_arrays(lay),
         "pri_sd": pa["pri_sd"],
-        "pri_aux": pa["pri_aux"],
+        "pri_aux": pa["pri_aux"][0],  # sigma's row (Gaussian)
         "aux_pos": lay.aux_pos,
     }
 

@@ -47,10 +47,12 @@ COLLAPSED_ARRAYS = (
 GLMM_ARRAYS = (
     "y",
     "trials",
+    "w",
     "Xc",
     "offset",
     "codes",
     "Z",
+    "Xz",
     "fq",
     "fJ",
     "fzcol",
@@ -67,6 +69,8 @@ GLMM_ARRAYS = (
     "pri_b",
     "pri_sd",
     "pri_aux",
+    "aux_kind",
+    "pri_zi",
     "scal",
 )
 
@@ -170,19 +174,19 @@ def collapsed_cfunc(dim, x_, out_, logp_, ud):
 
 @nb.cfunc(_LOGP_SIG, cache=True, error_model="numpy")
 def glmm_cfunc(dim, x_, out_, logp_, ud):
-    t = nb.carray(ud, (ROW * 23,), np.uint64)
+    t = nb.carray(ud, (ROW * 27,), np.uint64)
     x = nb.carray(x_, (dim,))
-    sc = _f1(t, 22)
+    sc = _f1(t, 26)
     lp, g = glmm_logp(
         x,
         _f1(t, 0),
         _f1(t, 1),
-        _f2(t, 2),
-        _f1(t, 3),
-        _i2(t, 4),
-        _f2(t, 5),
-        _i1(t, 6),
-        _i1(t, 7),
+        _f1(t, 2),
+        _f2(t, 3),
+        _f1(t, 4),
+        _i2(t, 5),
+        _f2(t, 6),
+        _f2(t, 7),
         _i1(t, 8),
         _i1(t, 9),
         _i1(t, 10),
@@ -192,15 +196,20 @@ def glmm_cfunc(dim, x_, out_, logp_, ud):
         _i1(t, 14),
         _i1(t, 15),
         _i1(t, 16),
-        _f1(t, 17),
-        _f1(t, 18),
-        _f2(t, 19),
-        _f2(t, 20),
-        _f1(t, 21),
+        _i1(t, 17),
+        _i1(t, 18),
+        _f1(t, 19),
+        _f1(t, 20),
+        _f2(t, 21),
+        _f2(t, 22),
+        _f2(t, 23),
+        _i1(t, 24),
+        _f2(t, 25),
         int(sc[0]),
         int(sc[1]),
         int(sc[2]),
-        sc[3],
+        int(sc[3]),
+        sc[4],
     )
     return _finish(lp, g, nb.carray(out_, (dim,)), nb.carray(logp_, (1,)), dim)
 
@@ -233,7 +242,7 @@ def native_arrays(data: dict, collapsed: bool) -> list[np.ndarray]:
         scal = [data["yty"], data["N"], data["has_int"], data["aux_pos"]]
         names = COLLAPSED_ARRAYS
     else:
-        scal = [data["has_int"], data["aux_pos"], data["family"], data["lconst"]]
+        scal = [data["has_int"], data["aux_pos"], data["zi_pos"], data["family"], data["lconst"]]
         names = GLMM_ARRAYS
     out = []
     for n in names:

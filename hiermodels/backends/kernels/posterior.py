@@ -51,8 +51,18 @@ def constrained(model, lay, theta: np.ndarray) -> dict:
         out[f"L_{g.dim}"] = L
         if any(g.correlated):
             out[names.cor(g)] = Lc @ np.swapaxes(Lc, 1, 2)
-    if lay.aux_pos >= 0:
-        out[model.family.aux[0]] = positive_values(pa["pri_aux"], theta[:, lay.aux_pos])
+    for k, a in enumerate(model.family.aux):
+        out[a] = positive_values(pa["pri_aux"][k], theta[:, lay.aux_pos + k])
+    n_thr = len(model._priors.threshold)
+    if n_thr:  # c_1 = u_1, c_k = c_{k-1} + exp(u_k); then from x = xbar to x = 0
+        t0 = lay.aux_pos + len(model.family.aux)
+        u = theta[:, t0 : t0 + n_thr]
+        c = np.cumsum(np.concatenate([u[:, :1], np.exp(u[:, 1:])], axis=1), axis=1)
+        out[names.THRESHOLD_C] = c
+        shift = out["b"] @ model._priors.xbar if lay.P else 0.0
+        out[names.THRESHOLD] = c + np.reshape(shift, (-1, 1))
+    if lay.Pz:
+        out[names.ZI_COEF] = theta[:, lay.zi_pos : lay.zi_pos + lay.Pz]
     return out
 
 
@@ -114,7 +124,12 @@ def assemble(model, vals: dict, rb_means: dict, sample_stats, C: int, S: int, co
     import arviz as az
 
     d = model.design
-    dims = {"b": ["coef"]}
+    dims = {
+        "b": ["coef"],
+        names.ZI_COEF: [names.ZI_DIM],
+        names.THRESHOLD: [names.THRESHOLD_DIM],
+        names.THRESHOLD_C: [names.THRESHOLD_DIM],
+    }
     for g in d.groups:
         dims.update(names.factor_dims(g))
     coords = {k: v for k, v in coords_of(d).items() if k != "obs"}

@@ -15,8 +15,17 @@ factor of :math:`\Sigma_f`; ``centered`` samples :math:`r_{f,j}` directly.
 Variables (names are the InferenceData's): ``Intercept_c`` (intercept at the predictor
 means), ``Intercept`` (at x = 0), ``b`` (dim ``coef``), per factor ``sd_<f>`` (dim
 ``<f>__term``), ``cor_<f>`` (dims ``<f>__term, <f>__term_bis``), ``chol_<f>``, ``z_<f>``
-(non-centred), ``r_<f>`` (deviations, dims ``<f>, <f>__term``), ``sigma``/``phi``, and the
-response. No dimension is ever called ``group``.
+(non-centred), ``r_<f>`` (deviations, dims ``<f>, <f>__term``), ``sigma``/``phi``/``nu``
+(the family's positive auxiliary parameters), ``b_zi`` (dim ``zi_coef``: the uncentred
+coefficients of the ``zi=`` formula, :math:`\eta^{zi} = X^{zi}\gamma`), ``threshold_c`` /
+``threshold`` (ordinal: ordered thresholds, PyMC's ``ordered`` transform, at the predictor
+means / at x = 0, :math:`c = c_c + \bar x'\beta`), and the response. No dimension is ever
+called ``group``.
+
+Observation weights :math:`w_i` (``weights=``): the log density is
+:math:`\sum_i w_i \log p(y_i \mid \ldots)`, written as the observed node plus
+``pm.Potential("weights_loglik", sum_i (w_i - 1) log p(y_i | ...))`` (data ``weights``); the observed node's own
+pointwise log-likelihood stays unweighted.
 """
 
 from __future__ import annotations
@@ -43,6 +52,10 @@ def data_arrays(design) -> dict:
         out["offset"] = design.offset
     if design.trials is not None:
         out["trials"] = design.trials
+    if getattr(design, "X_zi", None) is not None:
+        out["X_zi"] = design.X_zi
+    if getattr(design, "weights", None) is not None:
+        out[names.WEIGHTS_DATA] = design.weights
     for g in design.groups:
         out[names.codes(g)] = g.codes
         out[names.zmatrix(g)] = g.Z
@@ -79,6 +92,10 @@ def build_model(design, family, priors, parameterization="noncentered"):
             slopes = [n for n in design.fixed_names if n != "Intercept"]
             b = _vector_prior("b", [priors.b[n] for n in slopes], slopes, "coef")
             eta = eta + pt.dot(X - priors.xbar, b)
+        if priors.threshold:
+            thr = _thresholds(priors)
+            shift = pt.dot(priors.xbar, b) if "X" in data else 0.0
+            pm.Deterministic(names.THRESHOLD, thr + shift, dims=names.THRESHOLD_DIM)
         if priors.intercept is not None:
             icept_c = pymc_prior(priors.intercept, "Intercept_c")
             eta = eta + icept_c
@@ -94,12 +111,46 @@ def build_model(design, family, priors, parameterization="noncentered"):
             Z = pm.Data(names.zmatrix(g), data[names.zmatrix(g)], dims=("obs", g.term_dim))
             eta = eta + (Z * r[codes]).sum(axis=1)
         aux = {k: pymc_prior(p, k) for k, p in priors.aux.items()}
+        if "X_zi" in data:
+            Xz = pm.Data("X_zi", data["X_zi"], dims=("obs", names.ZI_DIM))
+            zn = list(design.zi_names)
+            gamma = _vector_prior(names.ZI_COEF, [priors.zi[n] for n in zn], zn, names.ZI_DIM)
+            aux["eta_zi"] = pt.dot(Xz, gamma)
+        if priors.threshold:
+            aux["threshold"] = thr
         trials = pm.Data("trials", data["trials"], dims="obs") if "trials" in data else None
         y = pm.Data("response", data["response"], dims="obs")
         if isinstance(eta, float):
             eta = pt.zeros(design.n) + eta
-        likelihood(family, response_name(design), eta, aux, y, trials=trials, dims="obs")
+        obs = likelihood(family, response_name(design), eta, aux, y, trials=trials, dims="obs")
+        if names.WEIGHTS_DATA in data:
+            w = pm.Data(names.WEIGHTS_DATA, data[names.WEIGHTS_DATA], dims="obs")
+            pointwise = model.logp(vars=[obs], sum=False)[0]
+            pm.Potential("weights_loglik", pt.sum((w - 1.0) * pointwise))
     return model
+
+
+def _thresholds(priors):
+    r"""Ordered thresholds ``threshold_c`` (dim ``threshold``) at the predictor means.
+
+    PyMC's ``ordered`` transform (:math:`c_1`, then :math:`\log(c_k - c_{k-1})`, Jacobian
+    included) is the kernel's; each threshold has its own real-line prior.
+    """
+    from pymc.distributions.transforms import ordered
+
+    plist = priors.threshold
+    K1 = len(plist)
+    init = np.linspace(-1.0, 1.0, K1) if K1 > 1 else np.zeros(1)
+    if len({p.dist for p in plist}) != 1:
+        raise PriorError("All threshold priors must share one distribution family.")
+    params = {k: np.array([p.params[k] for p in plist]) for k in plist[0].params}
+    return getattr(pm, plist[0].dist)(
+        names.THRESHOLD_C,
+        **params,
+        transform=ordered,
+        initval=init,
+        dims=names.THRESHOLD_DIM,
+    )
 
 
 def _vector_prior(name, plist, labels, dims):

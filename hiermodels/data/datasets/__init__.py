@@ -47,7 +47,11 @@ _FACTORS: dict[str, tuple[str, ...]] = {
     "salamanders": ("site", "mined", "spp"),
     "sleepstudy": ("Subject",),
     "verbagg": ("Gender", "item", "resp", "id", "btype", "situ", "mode", "r2"),
+    "wine": ("rating", "temp", "contact", "bottle", "judge"),
 }
+
+# Categoricals that are ordered factors in R (loaded with ordered=True).
+_ORDERED = {("wine", "rating")}
 
 # Level orders in which R's factor is not sorted (glmmTMB's Salamanders: GP is the
 # reference species and `mined = "yes"` the reference level, as in its coefficient names
@@ -123,7 +127,7 @@ def _read(name: str) -> pd.DataFrame:
         df = pd.read_csv(fh, dtype=dict.fromkeys(factors, str))
     for col in factors:
         levels = _LEVELS.get((name, col)) or _levels(df[col])
-        df[col] = pd.Categorical(df[col], categories=list(levels))
+        df[col] = pd.Categorical(df[col], categories=list(levels), ordered=(name, col) in _ORDERED)
     return df
 
 

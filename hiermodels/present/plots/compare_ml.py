@@ -36,6 +36,6 @@ def plot_compare_ml(fit, nAGQ: int = 25, prob=None):
     ax.set_yticks(y, tab.index)
     ax.axvline(0, color="0.8", lw=0.8)
     title(ax, "Marginal likelihood by Laplace and quadrature, and the posterior", 10)
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    fig.legend(frameon=False, fontsize=8, loc="outside lower center", ncols=2)  # clear of the rows
     despine(ax)
     return fig

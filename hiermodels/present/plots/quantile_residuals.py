@@ -65,7 +65,7 @@ def plot_quantile_residuals(fit, residuals=None, group=None, seed=None, figsize=
         )
     ax.set_xlabel("predicted mean (rank transformed)")
     ax.set_ylabel("residual")
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper right", framealpha=0.9, edgecolor="none")  # over the dots
     title(ax, "Residual vs predicted")
     if group is not None:
         ax = axes[2]

@@ -56,7 +56,7 @@ def plot_ranks(fit, group: str, term: str = "Intercept", margin: float = 0.0, pr
         f"{tab.attrs['n_flagged_no_pool']} without",
         10,
     )
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.legend(frameon=False, fontsize=8, loc="outside lower center", ncols=2)  # clear of the rows
     despine(ax)
     return fig
 

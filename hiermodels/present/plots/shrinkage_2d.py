@@ -83,6 +83,8 @@ def plot_shrinkage_2d(fit, group: str, terms=None, label_top: int = 0, figsize=(
                 textcoords="offset points",
                 fontsize=8,
                 color="0.3",
+                zorder=5,  # readable over the dense partial-pooling points
+                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.5},
             )
     ax.set_xlabel(f"{t0} ({g.name}-specific)")
     ax.set_ylabel(f"{t1} ({g.name}-specific)")
