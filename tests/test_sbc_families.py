@@ -43,12 +43,22 @@ def _frame(family: str) -> pd.DataFrame:
     return pd.DataFrame({"y": y, "x": x, "g": g, "n": 10})
 
 
+#: proper priors where the family's default (brms's vague Gamma(0.01, 0.01)) makes the prior
+#: predictive degenerate (shapes of 1e-50: every simulated y underflows to 0)
+PRIORS = {
+    "gamma": {"shape": "gamma(2, 0.5)"},
+    # and a mean inside logit +-3: Beta(mu phi, ...) draws at mu ~ 1e-5 round to exactly 0
+    "beta": {"phi": "gamma(2, 0.1)", "Intercept": "normal(0, 1)", "x": "normal(0, 1)"},
+    "beta_binomial": {"phi": "gamma(2, 0.1)"},
+}
+
+
 def _model(family: str):
     link = None
     if family == "bernoulli":
         link = "cloglog"
     f = "y | trials(n) ~ x + (1 | g)" if family == "beta_binomial" else "y ~ x + (1 | g)"
-    return hm.Model(f, _frame(family), family=family, link=link)
+    return hm.Model(f, _frame(family), family=family, link=link, priors=PRIORS.get(family))
 
 
 @pytest.fixture(scope="module")
@@ -80,5 +90,12 @@ def test_sbc_ranks_are_uniform_for_new_families(client, family):
     model = _model(family)
     res = hs.sbc(model, client=client, seed=31, **FAST)
     assert list(res.table.index) == parameter_names(model)
-    assert (res.ranks["error"] == "").all(), res.ranks["error"].unique()
+    errors = res.ranks.drop_duplicates("rep")["error"]
+    if family == "cumulative":
+        # a replicate whose simulated data leave a category empty cannot be fitted with the
+        # same thresholds (a clear DataError); SBC then conditions on all categories seen
+        # (a mild selection, allowed for at most 3 of 20 replicates)
+        assert errors.str.contains("categor").sum() == (errors != "").sum() <= 3, errors
+    else:
+        assert (errors == "").all(), errors.unique()
     assert res.verdict.startswith("calibrated"), (res.verdict, res.table)

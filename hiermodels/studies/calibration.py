@@ -70,6 +70,7 @@ def run_sbc_batch(model, generator, settings: dict, reps: list[int]) -> pd.DataF
                 )
             post = fit.posterior
             draws = fixed_draws(post, fit.design) | varcorr_draws(post, fit.design, fit.family)
+            draws |= _second_predictor_and_threshold_draws(post, fit.design)
             div = int(fit.idata.sample_stats["diverging"].values.sum())
             err = ""
         except Exception as exc:
@@ -83,6 +84,21 @@ def run_sbc_batch(model, generator, settings: dict, reps: list[int]) -> pd.DataF
             row.update(divergences=div, error=err, seconds=sec)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _second_predictor_and_threshold_draws(post, design) -> dict:
+    """(chain, draw) arrays of the zero-inflation coefficients and ordinal thresholds, named
+    as :func:`~hiermodels.derive.simulate.parameter_names` names them."""
+    from hiermodels.model import names as nm
+
+    out = {}
+    if nm.ZI_COEF in post:
+        for n in design.zi_names:
+            out[nm.zi_label(n)] = post[nm.ZI_COEF].sel({nm.ZI_DIM: n}).values
+    if nm.THRESHOLD in post:
+        for lab in post[nm.THRESHOLD].coords[nm.THRESHOLD_DIM].values:
+            out[f"threshold({lab})"] = post[nm.THRESHOLD].sel({nm.THRESHOLD_DIM: lab}).values
+    return out
 
 
 @dataclass
