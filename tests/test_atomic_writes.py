@@ -150,8 +150,14 @@ def test_sigint_while_writing_leaves_old_file(tmp_path):
         atomic_write({str(target)!r}, slow)
         """
     )
+    # a child of a background job inherits SIGINT ignored: restore Ctrl-C first
+    restore = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     proc = subprocess.Popen(
-        [PYTHON, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+        [PYTHON, "-c", restore + code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
     assert proc.stdout.readline().strip() == "writing"
     proc.send_signal(signal.SIGINT)

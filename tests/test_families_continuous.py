@@ -345,7 +345,7 @@ def test_pymc_likelihood_matches_numpy_logpdf(name, link, aux):
     with pm.Model() as m:
         aux_t = {k: pt.as_tensor(np.float64(v)) for k, v in aux.items()}  # float64, not 32
         likelihood(f, "y", pt.as_tensor(eta), aux_t, y, n)
-    lp = m.compile_logp(sum=False, jacobian=False)({})[0]
+    lp = m.compile_logp(sum=False, jacobian=False, mode="FAST_COMPILE")({})[0]
     np.testing.assert_allclose(lp, f.logpdf(y, eta, aux, n), rtol=1e-8, atol=1e-10)
 
 
@@ -440,7 +440,10 @@ def test_kernel_logp_and_gradient_equal_pymc_graph(key, par):
     data = kernel_data(m, lay)
     f = _raw_logp(lay)
     pm_model = m.pymc_model
-    logp_fn, dlogp_fn = pm_model.compile_logp(), pm_model.compile_dlogp()
+    logp_fn, dlogp_fn = (
+        pm_model.compile_logp(mode="FAST_COMPILE"),
+        pm_model.compile_dlogp(mode="FAST_COMPILE"),
+    )
     for seed in (0, 1, 2):
         x = initial_point(m, lay, np.random.default_rng(seed))
         x += np.random.default_rng(seed + 10).normal(0, 0.3, x.size)

@@ -340,7 +340,10 @@ def test_kernel_logp_and_gradient_equal_pymc_graph(family, zi, par):
     lay = make_layout(m, collapsed=False)
     data = kernel_data(m, lay)
     f = _raw_logp(lay)
-    logp_fn, dlogp_fn = m.pymc_model.compile_logp(), m.pymc_model.compile_dlogp()
+    logp_fn, dlogp_fn = (
+        m.pymc_model.compile_logp(mode="FAST_COMPILE"),
+        m.pymc_model.compile_dlogp(mode="FAST_COMPILE"),
+    )
     for seed in (0, 1, 2):
         x = initial_point(m, lay, np.random.default_rng(seed))
         x += np.random.default_rng(seed + 10).normal(0, 0.3, x.size)

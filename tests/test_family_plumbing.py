@@ -179,7 +179,10 @@ def test_kernel_logp_and_gradient_equal_pymc_graph(formula, family, zi, priors, 
     data = kernel_data(m, lay)
     f = _raw_logp(lay)
     pm_model = m.pymc_model
-    logp_fn, dlogp_fn = pm_model.compile_logp(), pm_model.compile_dlogp()
+    logp_fn, dlogp_fn = (
+        pm_model.compile_logp(mode="FAST_COMPILE"),
+        pm_model.compile_dlogp(mode="FAST_COMPILE"),
+    )
     for seed in (0, 1, 2):
         x = initial_point(m, lay, np.random.default_rng(seed))
         x += np.random.default_rng(seed + 10).normal(0, 0.3, x.size)
@@ -290,7 +293,9 @@ def test_weighted_gaussian_leaves_the_marginal_path_and_pymc_graph_weighs():
     data = kernel_data(m, lay)
     x = initial_point(m, lay, np.random.default_rng(0))
     lp = _raw_logp(lay)(x, **data)[0]
-    np.testing.assert_allclose(m.pymc_model.compile_logp()(_pymc_point(m, lay, x)), lp, rtol=1e-9)
+    np.testing.assert_allclose(
+        m.pymc_model.compile_logp(mode="FAST_COMPILE")(_pymc_point(m, lay, x)), lp, rtol=1e-9
+    )
     with pytest.raises(HiermodelsError, match="weights= cannot be combined"):
         hm.Model("yt ~ x + (1 | g)", df, weights="w", residual="ar1(g)")
 
@@ -472,7 +477,7 @@ def test_pymc_ordered_thresholds_match_the_kernel_transform():
     plist = [Prior("StudentT", nu=3.0, mu=0.0, sigma=2.5)] * 4
     with pm.Model(coords={names.THRESHOLD_DIM: ["1|2", "2|3", "3|4", "4|5"]}) as model:
         _thresholds(SimpleNamespace(threshold=plist))
-    logp = model.compile_logp()
+    logp = model.compile_logp(mode="FAST_COMPILE")
     (vv,) = model.value_vars
     rows = np.array([encode(p) for p in plist])
     for u in ([-1.5, 0.1, -0.3, 0.7], [0.4, -2.0, 1.0, 0.0]):

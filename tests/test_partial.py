@@ -161,22 +161,22 @@ def test_posterior_agrees_with_marginal_path_and_native_equals_callback():
     df = _crossed(n=300, Ja=24, Jc=8, seed=9)
     m = hm.Model("y ~ x + (1 | a) + (1 | c)", df)
     cf = partial_factor(m)
-    kw = dict(draws=500, tune=500, chains=2, seed=13, target_accept=0.9, progressbar=False)
+    kw = dict(draws=400, tune=300, chains=2, seed=13, target_accept=0.9, progressbar=False)
     part = sample_partial(m, cf, native=True, **kw)
     again = sample_partial(m, cf, native=False, **kw)
     for v in ("sd_a", "sd_c", "sigma", "Intercept", "r_a"):
         np.testing.assert_array_equal(part.posterior[v].values, again.posterior[v].values)
     assert int(part.sample_stats.diverging.sum()) == 0
-    ref = m.fit(draws=1000, tune=500, chains=2, seed=14, progressbar=False)  # marginal path
+    ref = m.fit(draws=600, tune=300, chains=2, seed=14, progressbar=False)  # marginal path
     import arviz as az
 
     for v in ("sd_a", "sd_c", "sigma", "Intercept", "b"):
-        a = part.posterior[v].values.reshape(1000, -1)
-        b = ref.idata.posterior[v].values.reshape(2000, -1)
+        a = part.posterior[v].values.reshape(800, -1)
+        b = ref.idata.posterior[v].values.reshape(1200, -1)
         ess_a = np.atleast_1d(az.ess(part, var_names=[v])[v].values).ravel()
         ess_b = np.atleast_1d(az.ess(ref.idata, var_names=[v])[v].values).ravel()
         se = np.sqrt(a.var(0) / ess_a + b.var(0) / ess_b)
         assert np.all(np.abs(a.mean(0) - b.mean(0)) < 4 * se), v
-    ra = part.posterior["r_a"].values.reshape(1000, -1)
-    rb = ref.idata.posterior["r_a"].values.reshape(2000, -1)
+    ra = part.posterior["r_a"].values.reshape(800, -1)
+    rb = ref.idata.posterior["r_a"].values.reshape(1200, -1)
     assert np.corrcoef(ra.mean(0), rb.mean(0))[0, 1] > 0.99

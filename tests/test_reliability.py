@@ -166,10 +166,15 @@ def test_integer_group_levels_are_found():
 
 
 # ----------------------------------------------------------------------------- interrupts
+#: A child started from a background job inherits SIGINT ignored (POSIX shells without job
+#: control do that), and Python then never raises KeyboardInterrupt: restore Ctrl-C first.
+RESTORE_SIGINT = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
 def _start(code: str, cwd: Path):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", RESTORE_SIGINT + textwrap.dedent(code)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
