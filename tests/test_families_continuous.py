@@ -545,3 +545,11 @@ def test_cloglog_effect_is_a_hazard_ratio():
     p = lambda e: -np.expm1(-np.exp(e))  # noqa: E731
     np.testing.assert_allclose(_ratio("cloglog", p(eta0 + beta), p(eta0)), np.exp(beta), rtol=1e-12)
     assert _SCALE["cloglog"] == "hazard ratio"
+
+
+def test_shrinkage_of_a_lognormal_fit_is_a_clear_refusal():
+    from hiermodels.derive.shrinkage import _check_glm
+
+    with pytest.raises(hm.HiermodelsError, match=r"lognormal.*log\(y\)"):
+        _check_glm(get_family("lognormal"))
+    _check_glm(get_family("gamma"))  # a GLM family passes

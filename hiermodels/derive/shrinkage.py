@@ -165,6 +165,13 @@ def _check_glm(fam) -> None:
             f"Shrinkage tables need a GLM family (one linear predictor, no thresholds); "
             f"{fam.name} is not one. fit.group_effects() gives the partial-pooling estimates."
         )
+    if fam.name == "lognormal":  # its mean needs sigma; on the log scale it is Gaussian
+        raise HiermodelsError(
+            "Shrinkage tables are not available for lognormal fits: on the log scale the model "
+            "is Gaussian, so fit family='gaussian' to a column holding log(y) (e.g. "
+            "df.assign(log_y=np.log(df.y))) for the shrinkage table; fit.group_effects() gives "
+            "the partial-pooling estimates of this fit."
+        )
 
 
 def _aux_means(fit) -> dict:
