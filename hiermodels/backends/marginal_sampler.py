@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hiermodels.backends.kernels import _prior_arrays, initial_point
+from hiermodels.backends.kernels import _prior_arrays, by_name, initial_point, rejecting_nonfinite
 from hiermodels.backends.kernels.marginal_data import (
     check_marginal_identifiable,
     marginal_data,
@@ -65,20 +65,6 @@ def uses_marginal(model) -> bool:
     if getattr(model.design, "weights", None) is not None:  # weighted: the joint kernel
         return False
     return bool(marginal_supported(model)[0]) and dense_rest(model) <= MAX_DENSE_REST
-
-
-def _logp(lay):
-    import inspect
-
-    argnames = list(inspect.signature(marginal_logp.py_func).parameters)[1:]
-
-    def logp(x, **k):
-        lp, grad = marginal_logp(x, *[k[n] for n in argnames])
-        if not (np.isfinite(lp) and np.all(np.isfinite(grad))):
-            return -np.inf, np.zeros_like(x)
-        return lp, grad
-
-    return logp
 
 
 def _initial(model, full, off):
@@ -142,7 +128,7 @@ def _sample(lay, data, init, native, settings):
         lay.n_dim,
         lambda: marginal_native_arrays(data),
         marginal_cfunc.address,
-        _logp(lay),
+        rejecting_nonfinite(by_name(marginal_logp)),
         data,
         init,
         native,

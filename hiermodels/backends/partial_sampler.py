@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hiermodels.backends.kernels import _prior_arrays, initial_point
+from hiermodels.backends.kernels import _prior_arrays, by_name, initial_point, rejecting_nonfinite
 from hiermodels.backends.kernels.partial_native import partial_cfunc, partial_native_arrays
 from hiermodels.backends.kernels.partial_nb import draw_collapsed_effects, partial_logp
 from hiermodels.backends.kernels.posterior import assemble, constrained, positive_values
@@ -137,17 +137,7 @@ def partial_parts(model, cfac: int):
 
 def logp_function():
     """``f(theta, **data) -> (logp, grad)`` for nutpie's callback path."""
-    import inspect
-
-    argnames = list(inspect.signature(partial_logp.py_func).parameters)[1:]
-
-    def logp(x, **k):
-        lp, grad = partial_logp(x, *[k[n] for n in argnames])
-        if not (np.isfinite(lp) and np.all(np.isfinite(grad))):
-            return -np.inf, np.zeros_like(x)
-        return lp, grad
-
-    return logp
+    return rejecting_nonfinite(by_name(partial_logp))
 
 
 def sample_partial(

@@ -157,7 +157,12 @@ def kernel_data(model, lay: Layout) -> dict:
 
 def logp_function(lay: Layout):
     """``f(theta, **data) -> (logp, grad)`` for nutpie (non-finite -> -inf: step rejected)."""
-    raw = _raw_logp(lay)
+    return rejecting_nonfinite(_raw_logp(lay))
+
+
+def rejecting_nonfinite(raw):
+    """``raw(x, **data)`` with a non-finite value or gradient turned into ``-inf`` (nutpie
+    then rejects the step): the callback form of every kernel."""
 
     def logp(x, **k):
         lp, grad = raw(x, **k)
@@ -168,20 +173,26 @@ def logp_function(lay: Layout):
     return logp
 
 
-def _raw_logp(lay: Layout):
-    """The kernel as ``f(theta, **data)``: its arguments are looked up by parameter name."""
+def by_name(kernel):
+    """A numba kernel ``kernel(theta, *args)`` as ``f(theta, **data)``: its arguments are
+    looked up in ``data`` by parameter name."""
     import inspect
 
-    if lay.collapsed:
-        from hiermodels.backends.kernels.collapsed_nb import collapsed_logp as kernel
-    else:
-        from hiermodels.backends.kernels.glmm_nb import glmm_logp as kernel
     names = list(inspect.signature(kernel.py_func).parameters)[1:]  # after theta
 
     def logp(x, **k):
         return kernel(x, *[k[n] for n in names])
 
     return logp
+
+
+def _raw_logp(lay: Layout):
+    """The collapsed or joint kernel of ``lay`` as ``f(theta, **data)``."""
+    if lay.collapsed:
+        from hiermodels.backends.kernels.collapsed_nb import collapsed_logp as kernel
+    else:
+        from hiermodels.backends.kernels.glmm_nb import glmm_logp as kernel
+    return by_name(kernel)
 
 
 def initial_point(model, lay: Layout, rng: np.random.Generator) -> np.ndarray:
