@@ -140,7 +140,8 @@ def test_line_progress_low_rank_equals_nutpie_sample(cbpp):
     nutpie = pytest.importorskip("nutpie")
 
     from hiermodels.backends.kernels import initial_point, kernel_data
-    from hiermodels.backends.kernels.native import glmm_cfunc, native_arrays
+    from hiermodels.backends.kernels.native import native_arrays
+    from hiermodels.backends.kernels.native_glmm import glmm_cfunc
     from hiermodels.backends.nutpie_adapter import line_progress_sampler, native_model_from
     from hiermodels.backends.progress_line import LineProgress
     from hiermodels.model.layout import make_layout

@@ -173,7 +173,7 @@ def test_posterior_agrees_with_marginal_path_and_native_equals_callback():
     for v in ("sd_a", "sd_c", "sigma", "Intercept", "b"):
         a = part.posterior[v].values.reshape(800, -1)
         b = ref.idata.posterior[v].values.reshape(1200, -1)
-        ess_a = np.atleast_1d(az.ess(part, var_names=[v])[v].values).ravel()
+        ess_a = np.atleast_1d(az.ess(part.posterior, var_names=[v])[v].values).ravel()
         ess_b = np.atleast_1d(az.ess(ref.idata, var_names=[v])[v].values).ravel()
         se = np.sqrt(a.var(0) / ess_a + b.var(0) / ess_b)
         assert np.all(np.abs(a.mean(0) - b.mean(0)) < 4 * se), v

@@ -192,12 +192,9 @@ def test_native_cfunc_equals_python_callback(formula, dataset, family):
 
     from hiermodels.backends.kernel_sampler import sample_kernel
     from hiermodels.backends.kernels import initial_point, kernel_data, logp_function
-    from hiermodels.backends.kernels.native import (
-        collapsed_cfunc,
-        glmm_cfunc,
-        make_table,
-        native_arrays,
-    )
+    from hiermodels.backends.kernels.native import make_table, native_arrays
+    from hiermodels.backends.kernels.native_collapsed import collapsed_cfunc
+    from hiermodels.backends.kernels.native_glmm import glmm_cfunc
     from hiermodels.model.layout import make_layout
 
     m = hm.Model(formula, hm.datasets.load(dataset), family=family, parameterization="noncentered")

@@ -3,12 +3,15 @@
 The Fit holds the model (spec, design, priors) and the ArviZ InferenceData; its
 methods are thin: each delegates to a computational module (tables, diagnostics,
 predict, shrinkage, variance, checks) and returns a DataFrame.
+
+The InferenceData is built on first access to ``fit.idata``: a fit, its checks and its
+summary read the same groups from ``fit.trace`` (:class:`hiermodels.backends.trace.Trace`)
+without importing ArviZ, which costs 1-2 s in a fresh process.
 """
 
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
@@ -19,25 +22,6 @@ from hiermodels.api.verbs import FitVerbs
 from hiermodels.derive import tables
 from hiermodels.errors import HiermodelsWarning
 from hiermodels.model import names
-
-
-@contextmanager
-def _arviz_numpy():
-    """ArviZ's R-hat/ESS on NumPy instead of numba, restored afterwards.
-
-    With numba installed, ArviZ JIT-compiles its variance helpers (no disk cache) on the
-    first ``az.rhat`` of every process: ~0.3 s of CPU, more than the diagnostics of a
-    small fit. The NumPy branch gives bit-identical R-hat and bulk ESS (tail ESS and MCSE
-    differ in the last bits); checked in ``benchmarks/postprocess.py``.
-    """
-    from arviz.utils import Numba
-
-    old = Numba.numba_flag
-    Numba.numba_flag = False
-    try:
-        yield
-    finally:
-        Numba.numba_flag = old
 
 
 class Fit(FitVerbs, TeachingMethods):
@@ -57,7 +41,10 @@ class Fit(FitVerbs, TeachingMethods):
     idata : arviz.InferenceData
         Groups ``posterior``, ``sample_stats`` and ``observed_data``; the posterior holds
         ``Intercept``, ``b`` (dim ``coef``), ``sd_<factor>``, ``cor_<factor>``,
-        ``r_<factor>`` (levels x terms), ``sigma``/``phi``.
+        ``r_<factor>`` (levels x terms), ``sigma``/``phi``. Built on first access.
+    trace : hiermodels.backends.trace.Trace
+        The same groups, readable without building the InferenceData (``trace.posterior``,
+        ``trace.groups()``, ``trace.add_groups``); once ``idata`` exists, a view of it.
     sampler : str
     wall_time : float
         Seconds from the call to ``fit`` to the returned draws (compilation included).
@@ -65,15 +52,26 @@ class Fit(FitVerbs, TeachingMethods):
 
     def __init__(self, model, idata, sampler: str = "", wall_time: float = float("nan")):
         self.model = model
-        self.idata = idata
+        self.idata = idata  # an InferenceData or a Trace (the kernel samplers')
         self.sampler = sampler
         self.wall_time = wall_time
         self._attach_observed()
 
+    @property
+    def idata(self):
+        """The ``arviz.InferenceData`` (built from :attr:`trace` on first access)."""
+        return self.trace.to_arviz()
+
+    @idata.setter
+    def idata(self, value) -> None:
+        from hiermodels.backends.trace import Trace
+
+        self.trace = Trace.of(value)
+
     def _attach_observed(self) -> None:
         import xarray as xr
 
-        if "observed_data" in self.idata.groups():
+        if "observed_data" in self.trace.groups():
             return
         from hiermodels.model.names import response_name
 
@@ -81,12 +79,12 @@ class Fit(FitVerbs, TeachingMethods):
         ds = xr.Dataset({response_name(d): ("obs", d.y)}, coords={"obs": np.arange(d.n)})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.idata.add_groups(observed_data=ds)
+            self.trace.add_groups(observed_data=ds)
 
     # ------------------------------------------------------------------ basics
     @property
     def posterior(self):
-        return self.idata.posterior
+        return self.trace.posterior
 
     @property
     def design(self):
@@ -103,8 +101,7 @@ class Fit(FitVerbs, TeachingMethods):
 
     def summary(self, prob: float | None = None) -> pd.DataFrame:
         """One row per parameter (fixed effects, SDs, correlations, sigma/phi)."""
-        with _arviz_numpy():
-            return tables.summary(self.posterior, self.design, self.family, prob)
+        return tables.summary(self.posterior, self.design, self.family, prob)
 
     def fixed_effects(self, prob: float | None = None) -> pd.DataFrame:
         """Population-level coefficients, indexed by formula term (``Intercept``, ``Days``...)."""
@@ -121,8 +118,7 @@ class Fit(FitVerbs, TeachingMethods):
     # ------------------------------------------------------------------ diagnostics
     @cached_property
     def _diagnostics(self) -> dict:
-        with _arviz_numpy():
-            return self._diagnose()
+        return self._diagnose()
 
     def _diagnose(self) -> dict:
         from hiermodels.derive.diagnostics import diagnose
@@ -134,7 +130,7 @@ class Fit(FitVerbs, TeachingMethods):
             # them adds nothing (and costs minutes for 10,000 groups).
             effects = {names.effects(g) for g in self.design.groups}
             params = [n for n in params if n not in effects]
-        out = diagnose(self.idata, params)
+        out = diagnose(self.trace, params)
         if self.design.groups:  # the Bayesian analogue of lme4's singular fit, with advice
             from hiermodels.derive.diagnostics import small_cluster_checks
 

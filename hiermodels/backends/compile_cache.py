@@ -30,7 +30,7 @@ from pathlib import Path
 _KERNELS = Path(__file__).resolve().parent / "kernels"
 # (source file, a function whose cache index proves the file's kernels were compiled)
 _PROBES = (
-    ("native.py", "glmm_cfunc"),
+    ("native_glmm.py", "glmm_cfunc"),
     ("marginal_native.py", "marginal_cfunc"),
     ("glmm_nb.py", "glmm_logp"),
 )

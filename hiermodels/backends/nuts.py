@@ -60,6 +60,9 @@ def sample_logp(
     draws, tune, chains, cores, seed, target_accept, progressbar
         As in :func:`hiermodels.backends.sample.sample_pymc`.
     """
+    from hiermodels.backends.nutpie_adapter import import_nutpie
+
+    import_nutpie()  # nutpie without ArviZ until a trace is converted (see the adapter)
     from nutpie.compiled_pyfunc import from_pyfunc
 
     data = dict(data or {})

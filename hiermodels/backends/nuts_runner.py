@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from hiermodels.backends.nutpie_adapter import native_model_from, native_status
+from hiermodels.backends.nutpie_adapter import import_nutpie, native_model_from, native_status
 from hiermodels.backends.sample import nutpie_sample, resolve_mass_matrix
 from hiermodels.errors import HiermodelsWarning
 
@@ -24,8 +24,11 @@ def run_nuts(n_dim, arrays, address, logp, data, init, native, settings):
     propagate); ``False`` takes the callback path. ``settings["mass_matrix"]`` (default
     ``"auto"``) is resolved for ``n_dim`` by :func:`resolve_mass_matrix` and used on both
     paths.
+
+    Returns a :class:`~hiermodels.backends.trace.Trace` (``posterior["theta"]``,
+    ``sample_stats``): no ArviZ import on the way (see :mod:`hiermodels.backends.trace`).
     """
-    settings = dict(settings)
+    settings = dict(settings, arviz=False)
     settings["mass_matrix"] = resolve_mass_matrix(settings.get("mass_matrix", "auto"), n_dim)
     start = lambda s: np.asarray(init(np.random.default_rng(s)), dtype=float)  # noqa: E731
 
@@ -57,6 +60,7 @@ def _callback_model(logp, n_dim, data, start):
     ``expand``; built here so that every setting (``mass_matrix`` included) reaches
     :func:`nutpie_sample` on this path as on the native one.
     """
+    import_nutpie()  # nutpie without ArviZ (see the nutpie adapter)
     from nutpie.compiled_pyfunc import from_pyfunc
 
     return from_pyfunc(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 from hiermodels.backends.kernels import _prior_arrays, by_name, initial_point, rejecting_nonfinite
-from hiermodels.backends.kernels.partial_native import partial_cfunc, partial_native_arrays
 from hiermodels.backends.kernels.partial_nb import draw_collapsed_effects, partial_logp
 from hiermodels.backends.kernels.posterior import assemble, constrained, positive_values
 from hiermodels.backends.nuts_runner import run_nuts
@@ -168,6 +167,9 @@ def sample_partial(
         progressbar=progressbar,
         **extra,
     )
+    # imported here: numba loads the cached cfunc at import, and most fits never come here
+    from hiermodels.backends.kernels.partial_native import partial_cfunc, partial_native_arrays
+
     raw = run_nuts(
         n_dim,
         lambda: partial_native_arrays(data),

@@ -95,11 +95,12 @@ def log_likelihood(fit, max_draws=None) -> xr.Dataset:
 
 
 def _attach(fit, group, ds):
+    groups = fit.trace  # the InferenceData's groups, without building it (importing ArviZ)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if group in fit.idata.groups():
-            del fit.idata[group]
-        fit.idata.add_groups({group: ds})
+        if group in groups.groups():
+            del groups[group]
+        groups.add_groups({group: ds})
 
 
 def loo(fit, pointwise: bool = False):

@@ -26,11 +26,12 @@ BFMI_MIN = 0.3
 
 
 def _bfmi(idata) -> np.ndarray:
-    import arviz as az
+    from hiermodels.derive.convergence import bfmi
 
     if "energy" not in idata.sample_stats:
         return np.array([np.nan])
-    return np.asarray(az.bfmi(idata), dtype=float)
+    energy = idata.sample_stats["energy"].transpose("chain", "draw").values
+    return np.asarray(bfmi(energy), dtype=float)
 
 
 def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
@@ -38,7 +39,8 @@ def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
 
     Parameters
     ----------
-    idata : arviz.InferenceData
+    idata : arviz.InferenceData or hiermodels.backends.trace.Trace
+        Only its ``posterior`` and ``sample_stats`` are read.
     var_names : list of str
         Posterior variables to check (the model's parameters).
 
@@ -49,7 +51,7 @@ def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
         ``min_bfmi``, ``verdict`` ("ok", "check" or "problem"), ``warnings`` (list of str,
         including :func:`boundary_warnings`), and ``table`` (per-variable worst values).
     """
-    import arviz as az
+    from hiermodels.derive import convergence  # ArviZ's R-hat/ESS, without importing ArviZ
 
     post = idata.posterior
     present = [v for v in var_names if v in post]
@@ -60,14 +62,14 @@ def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
     ds = post[present]
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant entries, e.g. cor diagonal
-        rhat = az.rhat(ds) if n_chains > 1 else None
-        ess_b = az.ess(ds, method="bulk")
-        ess_t = az.ess(ds, method="tail")
+        rhat = convergence.over_dataset(ds, convergence.rhat) if n_chains > 1 else None
+        ess_b = convergence.over_dataset(ds, convergence.ess_bulk)
+        ess_t = convergence.over_dataset(ds, convergence.ess_tail)
     for v in present:
         rows[v] = {
-            "max_rhat": float(np.nanmax(rhat[v].values)) if rhat is not None else np.nan,
-            "min_ess_bulk": float(np.nanmin(ess_b[v].values)),
-            "min_ess_tail": float(np.nanmin(ess_t[v].values)),
+            "max_rhat": float(np.nanmax(rhat[v])) if rhat is not None else np.nan,
+            "min_ess_bulk": float(np.nanmin(ess_b[v])),
+            "min_ess_tail": float(np.nanmin(ess_t[v])),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     bfmi = _bfmi(idata)
@@ -370,7 +372,7 @@ def small_cluster_checks(fit, prob=None, psense: bool = True) -> dict:
         not a fault.
     """
     tab = prior_posterior(fit, prob, psense=psense)
-    w = boundary_warnings(fit.idata)
+    w = boundary_warnings(fit.trace)  # the posterior without building the InferenceData
     for label, row in tab[tab["barely_moved"] & ~tab["piles_at_zero"]].iterrows():
         w.append(
             f"The posterior of {label} barely moved from its prior {row['prior']} (overlap "

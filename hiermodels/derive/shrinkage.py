@@ -147,7 +147,8 @@ def _posterior_means(fit) -> tuple[np.ndarray, dict]:
     fx = fixed_draws(post, fit.design)
     beta = np.array([fx[n].mean() for n in fit.design.fixed_names])
     rmeans = {}
-    rb = fit.idata.rao_blackwell if "rao_blackwell" in fit.idata.groups() else None
+    groups = fit.trace  # the InferenceData's groups, without building it (importing ArviZ)
+    rb = groups.rao_blackwell if "rao_blackwell" in groups.groups() else None
     for g in fit.design.groups:
         name = names.effects(g)
         if rb is not None and name in rb:

@@ -3,7 +3,7 @@ r"""Binomial family: :math:`y \sim \mathrm{Binomial}(n, p)` with ``y | trials(n)
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from hiermodels.errors import DataError
 from hiermodels.families import links as _links
@@ -51,6 +51,8 @@ class Binomial(Bernoulli):
         )
 
     def cdf(self, y, eta, aux, trials=None):
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.binom.cdf(y, trials, self.inverse_link(eta))
 
     def draw(self, rng, eta, aux, trials=None):

@@ -3,7 +3,6 @@ r"""Gaussian family: :math:`y \sim N(\mu, \sigma^2)`, identity link, auxiliary s
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from hiermodels.errors import DataError
 from hiermodels.families.base import Family
@@ -35,9 +34,13 @@ class Gaussian(Family):
         return "sigma^2"
 
     def logpdf(self, y, eta, aux, trials=None):
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.norm.logpdf(y, eta, aux["sigma"])
 
     def cdf(self, y, eta, aux, trials=None):
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.norm.cdf(y, eta, aux["sigma"])
 
     def draw(self, rng, eta, aux, trials=None):

@@ -7,7 +7,7 @@ brms/Stan NB2 convention.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from hiermodels.families.poisson import Poisson
 from hiermodels.spec.prior import Prior
@@ -42,6 +42,8 @@ class NegBinomial(Poisson):
 
     def cdf(self, y, eta, aux, trials=None):
         phi = aux["phi"]
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.nbinom.cdf(y, phi, phi / (phi + self.inverse_link(eta)))
 
     def draw(self, rng, eta, aux, trials=None):

@@ -3,7 +3,7 @@ r"""Poisson family: :math:`y \sim \mathrm{Poisson}(\lambda)`, log link."""
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from hiermodels.families.base import Family
 
@@ -37,6 +37,8 @@ class Poisson(Family):
         return y * eta - self.inverse_link(eta) - special.gammaln(y + 1)
 
     def cdf(self, y, eta, aux, trials=None):
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.poisson.cdf(y, self.inverse_link(eta))
 
     def draw(self, rng, eta, aux, trials=None):

@@ -16,7 +16,6 @@ Heavy-tailed residuals: as :math:`\nu \to \infty` it is the Gaussian model. Prio
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from hiermodels.families.gaussian import Gaussian
 from hiermodels.spec.prior import Prior
@@ -44,9 +43,13 @@ class Student(Gaussian):
         return "sigma^2 nu/(nu - 2)"
 
     def logpdf(self, y, eta, aux, trials=None):
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.t.logpdf(y, aux["nu"], eta, aux["sigma"])
 
     def cdf(self, y, eta, aux, trials=None):
+        from scipy import stats  # imported on use (~0.5 s)
+
         return stats.t.cdf(y, aux["nu"], eta, aux["sigma"])
 
     def draw(self, rng, eta, aux, trials=None):

@@ -15,7 +15,7 @@ default ``"~ 1"``; its coefficients are the posterior variable ``b_zi``, dim ``z
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from hiermodels.families.poisson import Poisson
 
@@ -62,6 +62,8 @@ class ZeroInflatedPoisson(Poisson):
 
     def cdf(self, y, eta, aux, trials=None):
         pi = special.expit(np.asarray(aux["eta_zi"], float))
+        from scipy import stats  # imported on use (~0.5 s)
+
         return pi * (np.asarray(y) >= 0) + (1 - pi) * stats.poisson.cdf(y, self.inverse_link(eta))
 
     def draw(self, rng, eta, aux, trials=None):

@@ -57,16 +57,70 @@ class Layout:
     aux_kind: np.ndarray = None
     zi_pos: int = -1
     Pz: int = 0
+    #: hierarchical centring (:mod:`hiermodels.model.hierarchical_centring`): a centred
+    #: block holds ``gamma = r + hc @ theta[hk]``; no columns = plain deviations ``r``
+    hc: np.ndarray = None
+    hk: np.ndarray = None
+    #: per-level whitening (:mod:`hiermodels.model.level_whitening`): a whitened centred
+    #: block holds xi with gamma_j = C_j xi_j; ``wc`` rows hold the C_j, ``wlogdet`` the
+    #: constant log-Jacobian; identity rows and 0 otherwise
+    wc: np.ndarray = None
+    fwhite: np.ndarray = None
+    wlogdet: float = 0.0
+    #: per factor: 1 when it is centred and every term informative even at a low SD
+    #: (:func:`~hiermodels.model.parameterization.informative_terms`), i.e. whatever it
+    #: can absorb was absorbed; 0 otherwise
+    fhier: np.ndarray = None
 
     def __post_init__(self):
         if self.fcent is None:
             self.fcent = np.zeros(len(self.fq), dtype=np.int64)
         if self.aux_kind is None:
             self.aux_kind = np.zeros(self.n_aux, dtype=np.int64)
+        if self.hc is None:
+            self.hc = np.zeros((int(np.sum(self.fJ * self.fq)), 0))
+            self.hk = np.zeros(0, dtype=np.int64)
+        if self.wc is None:
+            qmax = int(max(self.fq, default=1))
+            self.wc = np.zeros((int(np.sum(self.fJ * self.fq)), qmax))
+            start = 0
+            for J, q in zip(self.fJ, self.fq, strict=True):
+                rows = self.wc[start : start + J * q].reshape(J, q, qmax)
+                rows[:, np.arange(q), np.arange(q)] = 1.0
+                start += J * q
+            self.fwhite = np.zeros(len(self.fq), dtype=np.int64)
+        if self.fhier is None:
+            self.fhier = np.zeros(len(self.fq), dtype=np.int64)
+
+    def gamma(self, theta: np.ndarray, f: int) -> np.ndarray:
+        """Factor ``f``'s block of ``theta`` (..., n_dim) as the levels' coefficients
+        ``gamma`` (..., J_f, q_f): ``C_j xi_j`` when whitened, the block itself otherwise."""
+        theta = np.asarray(theta)
+        J, q = int(self.fJ[f]), int(self.fq[f])
+        block = theta[..., self.fz[f] : self.fz[f] + J * q].reshape(*theta.shape[:-1], J, q)
+        if not self.fwhite[f]:
+            return block
+        start = int(np.sum(self.fJ[:f] * self.fq[:f]))
+        C = self.wc[start : start + J * q, :q].reshape(J, q, q)
+        return np.einsum("jab,...jb->...ja", C, block)
+
+    def centring_shift(self, theta: np.ndarray, f: int) -> np.ndarray:
+        """``T_f beta``: what factor ``f``'s sampled block loses to become ``r`` (shape
+        ``theta.shape[:-1] + (J_f q_f,)``; zeros when it absorbs nothing)."""
+        theta = np.asarray(theta)
+        start = int(np.sum(self.fJ[:f] * self.fq[:f]))
+        rows = self.hc[start : start + int(self.fJ[f] * self.fq[f])]
+        if not self.hk.size or not rows.any():
+            return np.zeros((*theta.shape[:-1], rows.shape[0]))
+        return theta[..., self.hk] @ rows.T
 
 
-def make_layout(model, collapsed: bool, centered: dict | None = None) -> Layout:
-    """The layout of ``model``; ``centered`` (factor -> bool) defaults to the model's choice."""
+def make_layout(
+    model, collapsed: bool, centered: dict | None = None, hierarchical: bool = False
+) -> Layout:
+    """The layout of ``model``; ``centered`` (factor -> bool) defaults to the model's choice;
+    ``hierarchical`` centres the centred factors' blocks on the fixed effects they absorb
+    (:mod:`hiermodels.model.hierarchical_centring`; the joint kernel's sampler asks for it)."""
     d = model.design
     if centered is None:
         choice = getattr(model, "factor_parameterization", None) or {}
@@ -106,6 +160,18 @@ def make_layout(model, collapsed: bool, centered: dict | None = None) -> Layout:
         zi_pos, Pz = pos, d.X_zi.shape[1]
         pos += Pz
     i64 = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+    fcent = i64([int(bool(centered.get(g.name, False)) and not collapsed) for g in d.groups])
+    hc = hk = wc = fwhite = fhier = None
+    wlogdet = 0.0
+    if hierarchical and fcent.any():
+        from hiermodels.model.hierarchical_centring import absorption
+        from hiermodels.model.level_whitening import whitening
+        from hiermodels.model.parameterization import informative_terms
+
+        terms = informative_terms(d, model.family, fcent)
+        hc, hk = absorption(d, model._priors.xbar, terms, has_int)
+        wc, fwhite, wlogdet = whitening(d, model.family, terms)
+        fhier = i64([int(c and t.all()) for c, t in zip(fcent, terms, strict=True)])
     return Layout(
         has_int,
         P,
@@ -122,9 +188,15 @@ def make_layout(model, collapsed: bool, centered: dict | None = None) -> Layout:
         aux_pos,
         pos,
         collapsed,
-        i64([int(bool(centered.get(g.name, False)) and not collapsed) for g in d.groups]),
+        fcent,
         len(aux_kind),
         i64(aux_kind),
         zi_pos,
         Pz,
+        hc,
+        hk,
+        wc,
+        fwhite,
+        wlogdet,
+        fhier,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def _linear_predictor(model) -> str:
     d = model.design
@@ -63,9 +65,36 @@ def describe_model(model) -> str:
     )
     if d.groups:
         lines.append(f"  sampled as: {how}")
+        lines += _centring_lines(model)
     lines += ["", "Priors"]
     for param, row in model._priors.table.iterrows():
         lines.append(f"  {param:<28} ~ {row['prior']:<28} {'(user)' if row['user'] else ''}")
     if model._priors.intercept is not None and any(n != "Intercept" for n in d.fixed_names):
         lines.append("  (the Intercept prior applies at the predictor means; predictors centred)")
     return "\n".join(lines)
+
+
+def _centring_lines(model) -> list[str]:
+    """For centred factors: the fixed effects their levels' coefficients are centred on
+    (:mod:`hiermodels.model.hierarchical_centring`)."""
+    choice = getattr(model, "factor_parameterization", None) or {}
+    d = model.design
+    centred = [choice.get(g.name) == "centered" for g in d.groups]
+    if model.collapsed or not any(centred):
+        return []
+    from hiermodels.model.hierarchical_centring import absorption
+
+    hc, hk = absorption(d, model._priors.xbar, centred, int(d.has_intercept))
+    has_int = int(d.has_intercept)
+    slopes = [n for n in d.fixed_names if n != "Intercept"]
+    label = ["Intercept"] * has_int + slopes
+    out, start = [], 0
+    for g, c in zip(d.groups, centred, strict=True):
+        rows = hc[start : start + g.n_levels * g.q]
+        start += g.n_levels * g.q
+        if not c:
+            continue
+        took = [label[k] for k, col in zip(hk, rows.T, strict=True) if np.any(col != 0)]
+        on = f"centred on {', '.join(took)}" if took else "deviations r, nothing to centre on"
+        out.append(f"    {g.name}: each level's own coefficients sampled ({on})")
+    return out

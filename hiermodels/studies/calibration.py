@@ -71,7 +71,7 @@ def run_sbc_batch(model, generator, settings: dict, reps: list[int]) -> pd.DataF
             post = fit.posterior
             draws = fixed_draws(post, fit.design) | varcorr_draws(post, fit.design, fit.family)
             draws |= _second_predictor_and_threshold_draws(post, fit.design)
-            div = int(fit.idata.sample_stats["diverging"].values.sum())
+            div = int(fit.trace.sample_stats["diverging"].values.sum())
             err = ""
         except Exception as exc:
             draws, div = {}, 0

@@ -150,8 +150,13 @@ def kernel_data(model, lay: Layout) -> dict:
         "fzcol": np.asarray(fzcol, dtype=np.int64),
         "fz": lay.fz,
         "fcent": lay.fcent,
+        "hc": np.ascontiguousarray(lay.hc, dtype=float),
+        "hk": lay.hk,
+        "wc": np.ascontiguousarray(lay.wc, dtype=float),
+        "fwhite": lay.fwhite,
         "family": family,
-        "lconst": loglik_const(family, d.y, trials, d.weights),
+        # + the whitening map's constant log-Jacobian (model/level_whitening.py)
+        "lconst": loglik_const(family, d.y, trials, d.weights) + lay.wlogdet,
     }
 
 
@@ -218,6 +223,14 @@ def initial_point(model, lay: Layout, rng: np.random.Generator) -> np.ndarray:
         if lay.fcent[f]:
             block = x[lay.fz[f] : lay.fz[f] + J * q].reshape(J, q)
             x[lay.fz[f] : lay.fz[f] + J * q] = (block * start).ravel()
+    for f in np.flatnonzero(lay.fcent):  # hierarchical centring: a centred block holds r + T beta
+        J, q = lay.fJ[f], lay.fq[f]
+        gamma = x[lay.fz[f] : lay.fz[f] + J * q] + lay.centring_shift(x, f)
+        if lay.fwhite[f]:  # ... as xi_j = C_j^-1 gamma_j
+            start = int(np.sum(lay.fJ[:f] * lay.fq[:f]))
+            C = lay.wc[start : start + J * q, :q].reshape(J, q, q)
+            gamma = np.linalg.solve(C, gamma.reshape(J, q, 1)).ravel()
+        x[lay.fz[f] : lay.fz[f] + J * q] = gamma
     starts = model.family.aux_starts(model.design.y)
     for k, a in enumerate(model.family.aux):  # positive aux (family.aux order)
         p, i = pri.aux[a], lay.aux_pos + k

@@ -44,7 +44,7 @@ import math
 import numba as nb
 import numpy as np
 
-from hiermodels.backends.kernels.links_nb import loglik_point
+from hiermodels.backends.kernels.links_nb import loglik_rows
 from hiermodels.backends.kernels.priors_nb import (
     LOG_2PI,
     cpc_cholesky,
@@ -267,12 +267,21 @@ def glmm_logp(
     zi_pos,
     family,
     lconst,
+    hc,
+    hk,
+    wc,
+    fwhite,
 ):
-    """Log posterior density (unconstrained) and its gradient.
+    r"""Log posterior density (unconstrained) and its gradient.
 
     ``lconst`` is :func:`~.links_nb.loglik_const` of the data (added, not recomputed).
     ``pri_aux`` (A x 4) and ``aux_kind`` (A) describe the aux block at ``aux_pos``;
     ``Xz`` (N x Pz) and ``pri_zi`` the zi block at ``zi_pos``; ``w`` the row weights.
+    A centred block holds :math:`\gamma = r + T\beta` with ``T = hc`` on the fixed effects
+    at ``hk`` (:mod:`hiermodels.model.hierarchical_centring`; no columns: :math:`r`); when
+    ``fwhite[f]``, it holds :math:`\xi` with :math:`\gamma_j = C_j\xi_j`, :math:`C_j` in
+    rows of ``wc`` (:mod:`hiermodels.model.level_whitening`; its constant log-Jacobian is
+    in ``lconst``).
     """
     N, P = Xc.shape
     Pz = Xz.shape[1]
@@ -288,6 +297,11 @@ def glmm_logp(
     for f in range(F):
         roff[f + 1] = roff[f] + fJ[f] * fq[f]
     rall = np.empty(roff[F])
+    shift = np.zeros(roff[F])  # T beta: a centred block minus this is r
+    for k in range(hk.shape[0]):
+        bk = theta[hk[k]]
+        for r in range(roff[F]):
+            shift[r] += hc[r, k] * bk
     for f in range(F):
         Lf, Lc, sd = factor_cholesky_pri(
             theta, f, fq, flogsd, bfac, bstart, bsize, bcorr, bcpc, pri_sd
@@ -295,7 +309,16 @@ def glmm_logp(
         q, J = fq[f], fJ[f]
         zf = theta[fz[f] : fz[f] + J * q].reshape((J, q))
         if fcent[f] == 1:
-            rall[roff[f] : roff[f + 1]] = theta[fz[f] : fz[f] + J * q]
+            for j in range(J):
+                for a in range(q):
+                    k = roff[f] + j * q + a
+                    if fwhite[f] == 1:  # gamma_j = C_j xi_j
+                        acc = 0.0
+                        for b in range(q):
+                            acc += wc[k, b] * theta[fz[f] + j * q + b]
+                    else:
+                        acc = theta[fz[f] + j * q + a]
+                    rall[k] = acc - shift[k]
         else:
             rall[roff[f] : roff[f + 1]] = (zf @ Lf.T).ravel()
             for j in range(J):
@@ -306,46 +329,49 @@ def glmm_logp(
         sds[f, :q] = sd
     l0, aux, dv, gaux = aux_transform(theta, grad, aux_pos, aux_kind, pri_aux)
     lp += l0
-    gtmp = np.zeros(aux.shape[0])
-    # one pass over the rows: eta, the likelihood, and its pull-back to beta and the effects
+    # three passes over the rows, each column by column (loops of one multiply-add that
+    # LLVM unrolls, not a row loop around loops of unknown length): eta; the likelihood and
+    # d l / d eta (the family chosen once, not per row); their pull-back to beta and effects
     c0 = theta[0] if has_int else 0.0
-    Rall = np.zeros(roff[F])
-    g0 = 0.0
-    gb = np.zeros(P)
-    gzi = np.zeros(Pz)
+    eta = np.empty(N)
     for i in range(N):
-        acc = offset[i] + c0
-        for p in range(P):
-            acc += Xc[i, p] * theta[has_int + p]
-        for f in range(F):
-            q = fq[f]
-            base = roff[f] + codes[f, i] * q
-            col = fzcol[f]
-            for a in range(q):
-                acc += Z[i, col + a] * rall[base + a]
-        eta2 = 0.0
-        for p in range(Pz):
-            eta2 += Xz[i, p] * theta[zi_pos + p]
-        for k in range(gtmp.shape[0]):
-            gtmp[k] = 0.0
-        l1, e, e2 = loglik_point(family, y[i], trials[i], acc, eta2, aux, gtmp)
-        wi = w[i]
-        lp += wi * l1
-        for k in range(gtmp.shape[0]):
-            gaux[k] += wi * gtmp[k]
-        e = wi * e
-        e2 = wi * e2
-        for p in range(Pz):
-            gzi[p] += e2 * Xz[i, p]
-        g0 += e
-        for p in range(P):
-            gb[p] += e * Xc[i, p]
-        for f in range(F):
-            q = fq[f]
-            base = roff[f] + codes[f, i] * q
-            col = fzcol[f]
-            for a in range(q):
-                Rall[base + a] += e * Z[i, col + a]
+        eta[i] = offset[i] + c0
+    for p in range(P):
+        b = theta[has_int + p]
+        for i in range(N):
+            eta[i] += Xc[i, p] * b
+    for f in range(F):
+        q, col, base = fq[f], fzcol[f], roff[f]
+        cf = codes[f]
+        for a in range(q):
+            for i in range(N):
+                eta[i] += Z[i, col + a] * rall[base + cf[i] * q + a]
+    eta2 = np.zeros(N if Pz > 0 else 0)
+    for p in range(Pz):
+        b = theta[zi_pos + p]
+        for i in range(N):
+            eta2[i] += Xz[i, p] * b
+    d = np.empty(N)
+    d2 = np.empty(N if Pz > 0 else 0)
+    lp += loglik_rows(family, y, trials, w, eta, eta2, aux, gaux, d, d2)
+    g0 = 0.0
+    for i in range(N):
+        g0 += d[i]
+    gb = np.zeros(P)
+    for p in range(P):
+        for i in range(N):
+            gb[p] += d[i] * Xc[i, p]
+    gzi = np.zeros(Pz)
+    for p in range(Pz):
+        for i in range(N):
+            gzi[p] += d2[i] * Xz[i, p]
+    Rall = np.zeros(roff[F])
+    for f in range(F):
+        q, col, base = fq[f], fzcol[f], roff[f]
+        cf = codes[f]
+        for a in range(q):
+            for i in range(N):
+                Rall[base + cf[i] * q + a] += d[i] * Z[i, col + a]
     aux_pullback(grad, aux_pos, aux_kind, gaux, dv)
     for p in range(Pz):
         l0, d0 = real_prior(pri_zi[p], theta[zi_pos + p])
@@ -363,8 +389,24 @@ def glmm_logp(
         L = np.ascontiguousarray(Ls[f, :q, :q])
         if fcent[f] == 1:
             gL = np.zeros((q, q))
-            lp += centred_prior(zf, L, R, gL)
+            rf = rall[roff[f] : roff[f + 1]].reshape((J, q))
+            lp += centred_prior(rf, L, R, gL)
             gz = R
+            for k in range(hk.shape[0]):  # d r / d beta = -T
+                acc = 0.0
+                for j in range(J):
+                    for a in range(q):
+                        acc += hc[roff[f] + j * q + a, k] * gz[j, a]
+                grad[hk[k]] -= acc
+            if fwhite[f] == 1:  # d gamma_j / d xi_j = C_j
+                gx = np.zeros((J, q))
+                for j in range(J):
+                    for b in range(q):
+                        acc = 0.0
+                        for a in range(q):
+                            acc += wc[roff[f] + j * q + a, b] * gz[j, a]
+                        gx[j, b] = acc
+                gz = gx
         else:
             gz = R @ L - zf
             gL = R.T @ zf

@@ -7,8 +7,12 @@ compiled function (cached on disk, ``cache=True``) serves every dataset, and no 
 runs per gradient: chains run truly in parallel. The same pattern nutpie uses for PyMC
 graphs (``nutpie.compile_pymc``), with hiermodels' hand-written kernels inside.
 
-This module holds only the numba side (the ``cfunc``\\ s and the table); handing them to
-nutpie needs its private extension types and lives, version-checked, in
+This module holds the numba side shared by every target (the table, the array readers,
+the identity ``expand`` cfunc); each target's ``cfunc`` lives in a module of its own
+(:mod:`.native_glmm`, :mod:`.native_collapsed`, :mod:`.marginal_native`,
+:mod:`.partial_native`), imported only by the sampler that runs it, because numba loads
+a cached ``cfunc`` when its module is imported (tens to hundreds of ms each). Handing them
+to nutpie needs its private extension types and lives, version-checked, in
 :mod:`hiermodels.backends.nutpie_adapter`.
 """
 
@@ -19,9 +23,6 @@ import numpy as np
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
-
-from hiermodels.backends.kernels.collapsed_nb import collapsed_logp
-from hiermodels.backends.kernels.glmm_nb import glmm_logp
 
 ROW = 5
 COLLAPSED_ARRAYS = (
@@ -71,6 +72,10 @@ GLMM_ARRAYS = (
     "pri_aux",
     "aux_kind",
     "pri_zi",
+    "hc",
+    "hk",
+    "wc",
+    "fwhite",
     "scal",
 )
 
@@ -138,80 +143,6 @@ def _finish(lp, g, out, logp, dim):
         out[i] = g[i]
     logp[0] = lp
     return 0
-
-
-@nb.cfunc(_LOGP_SIG, cache=True, error_model="numpy")
-def collapsed_cfunc(dim, x_, out_, logp_, ud):
-    t = nb.carray(ud, (ROW * 18,), np.uint64)
-    x = nb.carray(x_, (dim,))
-    sc = _f1(t, 17)
-    lp, g = collapsed_logp(
-        x,
-        _f2(t, 0),
-        _f1(t, 1),
-        sc[0],
-        _f3(t, 2),
-        _f3(t, 3),
-        _f2(t, 4),
-        sc[1],
-        _i1(t, 5),
-        _i1(t, 6),
-        _i1(t, 7),
-        _i1(t, 8),
-        _i1(t, 9),
-        _i1(t, 10),
-        _i1(t, 11),
-        _f1(t, 12),
-        _f1(t, 13),
-        _f2(t, 14),
-        _f2(t, 15),
-        _f1(t, 16),
-        int(sc[2]),
-        int(sc[3]),
-    )
-    return _finish(lp, g, nb.carray(out_, (dim,)), nb.carray(logp_, (1,)), dim)
-
-
-@nb.cfunc(_LOGP_SIG, cache=True, error_model="numpy")
-def glmm_cfunc(dim, x_, out_, logp_, ud):
-    t = nb.carray(ud, (ROW * 27,), np.uint64)
-    x = nb.carray(x_, (dim,))
-    sc = _f1(t, 26)
-    lp, g = glmm_logp(
-        x,
-        _f1(t, 0),
-        _f1(t, 1),
-        _f1(t, 2),
-        _f2(t, 3),
-        _f1(t, 4),
-        _i2(t, 5),
-        _f2(t, 6),
-        _f2(t, 7),
-        _i1(t, 8),
-        _i1(t, 9),
-        _i1(t, 10),
-        _i1(t, 11),
-        _i1(t, 12),
-        _i1(t, 13),
-        _i1(t, 14),
-        _i1(t, 15),
-        _i1(t, 16),
-        _i1(t, 17),
-        _i1(t, 18),
-        _f1(t, 19),
-        _f1(t, 20),
-        _f2(t, 21),
-        _f2(t, 22),
-        _f2(t, 23),
-        _i1(t, 24),
-        _f2(t, 25),
-        int(sc[0]),
-        int(sc[1]),
-        int(sc[2]),
-        int(sc[3]),
-        sc[4],
-    )
-    return _finish(lp, g, nb.carray(out_, (dim,)), nb.carray(logp_, (1,)), dim)
 
 
 @nb.cfunc(_EXPAND_SIG, cache=True, error_model="numpy")

@@ -108,7 +108,10 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
             r, rb_means[names.effects(g)] = _exact_draws(flat, lay, vals["sigma"], L, data, g, rng)
         else:
             z = flat[:, lay.fz[f] : lay.fz[f] + g.n_levels * g.q].reshape(C * S, g.n_levels, g.q)
-            r = z if lay.fcent[f] else z @ np.swapaxes(L, 1, 2)
+            if lay.fcent[f]:  # r = gamma - T beta, gamma = C xi when whitened
+                r = lay.gamma(flat, f) - lay.centring_shift(flat, f).reshape(z.shape)
+            else:
+                r = z @ np.swapaxes(L, 1, 2)
         vals[names.effects(g)] = r
     kinds = {
         g.name: "collapsed" if lay.collapsed else ("centered" if c else "noncentered")
@@ -120,8 +123,11 @@ def to_inferencedata(model, lay, data: dict, raw, rng: np.random.Generator):
 def assemble(model, vals: dict, rb_means: dict, sample_stats, C: int, S: int, collapsed, kinds):
     """InferenceData from flat (C*S, ...) draws ``vals`` named as :mod:`hiermodels.model.names`
     says, Rao-Blackwellised group-effect means ``rb_means`` (may be empty), the sampler's
-    statistics, and per factor how it was sampled (``kinds``)."""
-    import arviz as az
+    statistics, and per factor how it was sampled (``kinds``).
+
+    Returns a :class:`~hiermodels.backends.trace.Trace`: the InferenceData's groups, built
+    into an ``arviz.InferenceData`` only when asked (importing ArviZ costs 1-2 s)."""
+    from hiermodels.backends.trace import Trace
 
     d = model.design
     dims = {
@@ -149,4 +155,4 @@ def assemble(model, vals: dict, rb_means: dict, sample_stats, C: int, S: int, co
         groups["rao_blackwell"] = xr.Dataset(
             {k: (dims[k], v) for k, v in rb_means.items()}, coords=rb_coords
         )
-    return az.InferenceData(**groups)
+    return Trace(**groups)
