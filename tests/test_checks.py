@@ -48,8 +48,8 @@ def test_dispersion_outlier_zero_tests_on_known_data():
     t_obs = ((y_over - mu) ** 2 / mu).sum() * np.ones(800)
     t_rep = ((yrep - mu) ** 2 / mu).sum(axis=1)
     assert pearson_dispersion_test(t_obs, t_rep)[1] < 0.01
-    share, p = outlier_test(np.r_[np.zeros(30), rng.uniform(size=470)], 800)
-    assert share == pytest.approx(0.06) and p < 1e-10
+    share, p, rate = outlier_test(np.r_[np.zeros(30), rng.uniform(size=470)], 800)
+    assert share == pytest.approx(0.06) and p < 1e-10 and rate == 2 / 801
     zr, p = zero_inflation_test(np.where(rng.uniform(size=500) < 0.3, 0.0, y_ok), yrep)
     assert zr > 1.5 and p < 0.01
 
@@ -177,3 +177,24 @@ def test_dyestuff2_warns_dyestuff_does_not():
     assert r1["inside"].all()
     checks = d2.small_cluster_checks()
     assert checks["table"].loc["sd(Batch, Intercept)", "near_zero_ratio"] > 1.5
+
+
+def test_outlier_rate_of_discrete_data_comes_from_the_simulations():
+    """Bernoulli rows can hardly lie outside 400 simulations: the expected share is then
+    ~0 and 0 rows outside is no evidence (with the continuous rate 2/401 and 5,000 rows,
+    0 outside gave p < 1e-10). Continuous simulations keep 2/(S+1); an excess of rows
+    outside is still found in discrete data."""
+    rng = np.random.default_rng(3)
+    S, n = 400, 5000
+    yrep = rng.binomial(1, 0.3, (S, n)).astype(float)
+    r = rng.uniform(0.01, 0.99, n)
+    share, p, rate = outlier_test(r, S, yrep)
+    assert share == 0 and rate < 1e-4 and p > 0.5
+    assert outlier_test(r, S)[1] < 1e-10  # the continuous rate: a false alarm
+    cont = rng.normal(size=(S, 50))
+    assert outlier_test(rng.uniform(size=50), S, cont)[2] == pytest.approx(2 / (S + 1))
+    counts = rng.poisson(20, (S, n)).astype(float)  # wide counts: few ties at the extremes
+    _, _, rate = outlier_test(r, S, counts)
+    assert 0 < rate < 2 / (S + 1)
+    r_bad = np.r_[np.zeros(100), rng.uniform(size=n - 100)]
+    assert outlier_test(r_bad, S, counts)[1] < 1e-6

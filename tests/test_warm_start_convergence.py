@@ -107,3 +107,18 @@ def test_bfmi_equals_arviz():
     energy = _ar1(rng, 4, 1000, 0.8) + 100
     ss = xr.Dataset({"energy": (("chain", "draw"), energy)})
     _same(convergence.bfmi(energy), az.bfmi(az.InferenceData(sample_stats=ss)))
+
+
+def test_average_ranks_equal_scipy_rankdata_with_ties():
+    from scipy import stats
+
+    from hiermodels.derive.convergence import _average_ranks
+
+    rng = np.random.default_rng(7)
+    for a in (
+        rng.normal(size=1000),
+        rng.integers(0, 4, 999).astype(float),
+        np.zeros(10),
+        np.array([3.0, -0.0, 0.0, np.inf, -np.inf, 3.0]),
+    ):
+        np.testing.assert_array_equal(_average_ranks(a), stats.rankdata(a, method="average"))
