@@ -187,9 +187,7 @@ class QuantileResiduals:
             if self.pearson is None
             else pearson_dispersion_test(*self.pearson)
         )
-        out = outlier_test(
-            self.residuals, self.yrep.shape[0], self.yrep if self.discrete else None
-        )
+        out = outlier_test(self.residuals, self.yrep.shape[0], self.yrep if self.discrete else None)
         rows = {
             "uniformity (KS)": (float(ks.statistic), float(ks.pvalue), 0.0),
             "dispersion": (*disp, 1.0),
