@@ -96,6 +96,7 @@ def test_gate_leaves_weakly_identified_terms_alone():
     assert m.factor_parameterization == {"g": "centered"}
     lay = make_layout(m, collapsed=False, hierarchical=True)
     assert lay.hk.size == 0 and not lay.fwhite.any()
+    assert "g: deviations r (not informative enough" in m.describe()
     rng = np.random.default_rng(0)
     g = np.repeat(np.arange(1000), 30)
     x = rng.normal(size=g.size)
@@ -105,6 +106,9 @@ def test_gate_leaves_weakly_identified_terms_alone():
     m = hm.Model("y ~ x + (x | g)", df, family="poisson")
     lay = make_layout(m, collapsed=False, hierarchical=True)
     assert list(lay.hk) == [0, 1] and list(lay.fwhite) == [1]
+    assert "g: levels' own coefficients, centred on Intercept, x, whitened per level" in (
+        m.describe()
+    )
 
 
 CASES = [

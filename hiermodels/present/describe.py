@@ -83,18 +83,25 @@ def _centring_lines(model) -> list[str]:
     if model.collapsed or not any(centred):
         return []
     from hiermodels.model.hierarchical_centring import absorption
+    from hiermodels.model.parameterization import informative_terms
 
-    hc, hk = absorption(d, model._priors.xbar, centred, int(d.has_intercept))
+    terms = informative_terms(d, model.family, centred)
+    hc, hk = absorption(d, model._priors.xbar, terms, int(d.has_intercept))
     has_int = int(d.has_intercept)
     slopes = [n for n in d.fixed_names if n != "Intercept"]
     label = ["Intercept"] * has_int + slopes
     out, start = [], 0
-    for g, c in zip(d.groups, centred, strict=True):
+    for g, c, t in zip(d.groups, centred, terms, strict=True):
         rows = hc[start : start + g.n_levels * g.q]
         start += g.n_levels * g.q
         if not c:
             continue
         took = [label[k] for k, col in zip(hk, rows.T, strict=True) if np.any(col != 0)]
-        on = f"centred on {', '.join(took)}" if took else "deviations r, nothing to centre on"
-        out.append(f"    {g.name}: each level's own coefficients sampled ({on})")
+        if took:
+            white = ", whitened per level" if g.q >= 2 and t.all() else ""
+            out.append(
+                f"    {g.name}: levels' own coefficients, centred on {', '.join(took)}{white}"
+            )
+        else:
+            out.append(f"    {g.name}: deviations r (not informative enough to centre on beta)")
     return out
