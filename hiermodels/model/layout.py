@@ -92,6 +92,17 @@ class Layout:
         if self.fhier is None:
             self.fhier = np.zeros(len(self.fq), dtype=np.int64)
 
+    def block_rows(self, f: int) -> slice:
+        """Factor ``f``'s rows in ``hc`` and ``wc`` (level-major, term-minor)."""
+        start = int(np.sum(self.fJ[:f] * self.fq[:f]))
+        return slice(start, start + int(self.fJ[f] * self.fq[f]))
+
+    def level_roots(self, f: int) -> np.ndarray:
+        """Factor ``f``'s whitening matrices ``C_j`` (J_f x q_f x q_f; identities when it
+        is not whitened)."""
+        J, q = int(self.fJ[f]), int(self.fq[f])
+        return self.wc[self.block_rows(f), :q].reshape(J, q, q)
+
     def gamma(self, theta: np.ndarray, f: int) -> np.ndarray:
         """Factor ``f``'s block of ``theta`` (..., n_dim) as the levels' coefficients
         ``gamma`` (..., J_f, q_f): ``C_j xi_j`` when whitened, the block itself otherwise."""
@@ -100,16 +111,13 @@ class Layout:
         block = theta[..., self.fz[f] : self.fz[f] + J * q].reshape(*theta.shape[:-1], J, q)
         if not self.fwhite[f]:
             return block
-        start = int(np.sum(self.fJ[:f] * self.fq[:f]))
-        C = self.wc[start : start + J * q, :q].reshape(J, q, q)
-        return np.einsum("jab,...jb->...ja", C, block)
+        return np.einsum("jab,...jb->...ja", self.level_roots(f), block)
 
     def centring_shift(self, theta: np.ndarray, f: int) -> np.ndarray:
         """``T_f beta``: what factor ``f``'s sampled block loses to become ``r`` (shape
         ``theta.shape[:-1] + (J_f q_f,)``; zeros when it absorbs nothing)."""
         theta = np.asarray(theta)
-        start = int(np.sum(self.fJ[:f] * self.fq[:f]))
-        rows = self.hc[start : start + int(self.fJ[f] * self.fq[f])]
+        rows = self.hc[self.block_rows(f)]
         if not self.hk.size or not rows.any():
             return np.zeros((*theta.shape[:-1], rows.shape[0]))
         return theta[..., self.hk] @ rows.T
@@ -166,11 +174,12 @@ def make_layout(
     if hierarchical and fcent.any():
         from hiermodels.model.hierarchical_centring import absorption
         from hiermodels.model.level_whitening import whitening
-        from hiermodels.model.parameterization import informative_terms
+        from hiermodels.model.parameterization import informative_terms, working_weights
 
-        terms = informative_terms(d, model.family, fcent)
+        pilot = working_weights(d, model.family, full=True)  # once for both
+        terms = informative_terms(d, model.family, fcent, pilot)
         hc, hk = absorption(d, model._priors.xbar, terms, has_int)
-        wc, fwhite, wlogdet = whitening(d, model.family, terms)
+        wc, fwhite, wlogdet = whitening(d, model.family, terms, pilot)
         fhier = i64([int(c and t.all()) for c, t in zip(fcent, terms, strict=True)])
     return Layout(
         has_int,

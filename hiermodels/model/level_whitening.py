@@ -46,7 +46,7 @@ from hiermodels.model.parameterization import (
 NEWTON_STEPS = 4
 
 
-def whitening(design, family, centred) -> tuple[np.ndarray, np.ndarray, float]:
+def whitening(design, family, centred, pilot=None) -> tuple[np.ndarray, np.ndarray, float]:
     r"""Per-level square roots :math:`C_j` of the centred, multi-term factors.
 
     Parameters
@@ -57,6 +57,8 @@ def whitening(design, family, centred) -> tuple[np.ndarray, np.ndarray, float]:
         Per factor (``design.groups`` order) and term, whether it is centred and
         informative (:func:`~hiermodels.model.parameterization.informative_terms`); a
         factor is whitened when it has two or more terms, all flagged.
+    pilot : tuple, optional
+        ``working_weights(design, family, full=True)`` when the caller already has it.
 
     Returns
     -------
@@ -74,7 +76,8 @@ def whitening(design, family, centred) -> tuple[np.ndarray, np.ndarray, float]:
     fwhite = np.zeros(len(groups), dtype=np.int64)
     logdet, start = 0.0, 0
     todo = [f for f, g in enumerate(groups) if g.q >= 2 and np.all(centred[f])]
-    pilot = working_weights(design, family, full=True) if todo else None
+    if todo and pilot is None:
+        pilot = working_weights(design, family, full=True)
     for f, g in enumerate(groups):
         J, q = g.n_levels, g.q
         rows = wc[start : start + J * q].reshape(J, q, qmax)
@@ -113,7 +116,7 @@ def _newton_roots(design, family, g, pilot) -> np.ndarray:
     w, _, _ = weights_scores(family, y, n, eta0, phi)
     info = np.zeros((J, q))
     np.add.at(info, g.codes, w[:, None] * Z * Z)
-    taus = np.asarray(pooling_factors(design, family, [g])[g.name][1], dtype=float)
+    taus = np.asarray(pooling_factors(design, family, [g], pilot)[g.name][1], dtype=float)
     # a zero pilot SD would make the prior precision infinite: floor it at a tenth of a
     # typical level's own standard error
     floor = 0.01 / np.maximum(np.median(info, axis=0), 1e-300)

@@ -118,10 +118,11 @@ def _table(groups, value, source) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("factor") if rows else pd.DataFrame()
 
 
-def pooling_factors(design, family, groups) -> dict:
+def pooling_factors(design, family, groups, pilot=None) -> dict:
     """factor -> (min over terms of the median pooling factor, pilot SDs per term, median
-    pooling factor per term at a low plausible SD)."""
-    w, s = working_weights(design, family)
+    pooling factor per term at a low plausible SD). ``pilot``: :func:`working_weights`'s
+    result when the caller already has it."""
+    w, s = (pilot if pilot is not None else working_weights(design, family))[:2]
     out = {}
     for g in groups:
         lams, taus, lows = [], [], []
@@ -146,7 +147,7 @@ def pooling_factors(design, family, groups) -> dict:
     return out
 
 
-def informative_terms(design, family, centred) -> list[np.ndarray]:
+def informative_terms(design, family, centred, pilot=None) -> list[np.ndarray]:
     r"""Per factor, which terms are informative **even at a low plausible SD**; all False
     for factors not centred.
 
@@ -167,7 +168,7 @@ def informative_terms(design, family, centred) -> list[np.ndarray]:
     with 1,000 levels 0.97).
     """
     todo = [g for g, c in zip(design.groups, centred, strict=True) if c]
-    stats = pooling_factors(design, family, todo) if todo else {}
+    stats = pooling_factors(design, family, todo, pilot) if todo else {}
     return [
         np.asarray(stats[g.name][2]) > REPARAM_THRESHOLD if c else np.zeros(g.q, dtype=bool)
         for g, c in zip(design.groups, centred, strict=True)

@@ -76,32 +76,25 @@ def describe_model(model) -> str:
 
 def _centring_lines(model) -> list[str]:
     """For centred factors: the fixed effects their levels' coefficients are centred on
-    (:mod:`hiermodels.model.hierarchical_centring`)."""
+    and whether they are whitened, read from the layout the joint kernel samples
+    (:func:`hiermodels.model.layout.make_layout` with ``hierarchical=True``)."""
     choice = getattr(model, "factor_parameterization", None) or {}
-    d = model.design
-    centred = [choice.get(g.name) == "centered" for g in d.groups]
-    if model.collapsed or not any(centred):
+    if model.collapsed or "centered" not in choice.values():
         return []
-    from hiermodels.model.hierarchical_centring import absorption
-    from hiermodels.model.parameterization import informative_terms
+    from hiermodels.model.layout import make_layout
 
-    terms = informative_terms(d, model.family, centred)
-    hc, hk = absorption(d, model._priors.xbar, terms, int(d.has_intercept))
-    has_int = int(d.has_intercept)
-    slopes = [n for n in d.fixed_names if n != "Intercept"]
-    label = ["Intercept"] * has_int + slopes
-    out, start = [], 0
-    for g, c, t in zip(d.groups, centred, terms, strict=True):
-        rows = hc[start : start + g.n_levels * g.q]
-        start += g.n_levels * g.q
-        if not c:
+    lay = make_layout(model, collapsed=False, hierarchical=True)
+    d = model.design
+    label = ["Intercept"] * lay.has_int + [n for n in d.fixed_names if n != "Intercept"]
+    out = []
+    for f, g in enumerate(d.groups):
+        if not lay.fcent[f]:
             continue
-        took = [label[k] for k, col in zip(hk, rows.T, strict=True) if np.any(col != 0)]
-        if took:
-            white = ", whitened per level" if g.q >= 2 and t.all() else ""
-            out.append(
-                f"    {g.name}: levels' own coefficients, centred on {', '.join(took)}{white}"
-            )
-        else:
+        rows = lay.hc[lay.block_rows(f)]
+        took = [label[k] for k, col in zip(lay.hk, rows.T, strict=True) if np.any(col != 0)]
+        if not took:
             out.append(f"    {g.name}: deviations r (not informative enough to centre on beta)")
+            continue
+        white = ", whitened per level" if lay.fwhite[f] else ""
+        out.append(f"    {g.name}: levels' own coefficients, centred on {', '.join(took)}{white}")
     return out

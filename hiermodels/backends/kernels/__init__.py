@@ -227,9 +227,7 @@ def initial_point(model, lay: Layout, rng: np.random.Generator) -> np.ndarray:
         J, q = lay.fJ[f], lay.fq[f]
         gamma = x[lay.fz[f] : lay.fz[f] + J * q] + lay.centring_shift(x, f)
         if lay.fwhite[f]:  # ... as xi_j = C_j^-1 gamma_j
-            start = int(np.sum(lay.fJ[:f] * lay.fq[:f]))
-            C = lay.wc[start : start + J * q, :q].reshape(J, q, q)
-            gamma = np.linalg.solve(C, gamma.reshape(J, q, 1)).ravel()
+            gamma = np.linalg.solve(lay.level_roots(f), gamma.reshape(J, q, 1)).ravel()
         x[lay.fz[f] : lay.fz[f] + J * q] = gamma
     starts = model.family.aux_starts(model.design.y)
     for k, a in enumerate(model.family.aux):  # positive aux (family.aux order)
