@@ -48,8 +48,9 @@ def _crossed(n=240, Ja=20, Jc=7, seed=1):
 def _mu_without(m, full, th, cf):
     """The linear predictor without factor cf, by plain NumPy from the named parameters."""
     vals = constrained(m, full, th[None])
-    jd = kernel_data(m, full)
-    mu = th[0] + jd["Xc"] @ th[1 : 1 + jd["Xc"].shape[1]]
+    d = m.design
+    Xc = d.X[:, [k for k, n in enumerate(d.fixed_names) if n != "Intercept"]] - m._priors.xbar
+    mu = th[0] + Xc @ th[1 : 1 + Xc.shape[1]]
     for f, g in enumerate(m.design.groups):
         if f == cf:
             continue

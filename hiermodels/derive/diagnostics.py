@@ -62,9 +62,9 @@ def diagnose(idata, var_names: list[str], n_levels: dict | None = None) -> dict:
     ds = post[present]
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant entries, e.g. cor diagonal
-        rhat = convergence.over_dataset(ds, convergence.rhat) if n_chains > 1 else None
-        ess_b = convergence.over_dataset(ds, convergence.ess_bulk)
-        ess_t = convergence.over_dataset(ds, convergence.ess_tail)
+        want = ("rhat", "ess_bulk", "ess_tail") if n_chains > 1 else ("ess_bulk", "ess_tail")
+        est = convergence.over_dataset_many(ds, want)  # all elements at once
+        rhat, ess_b, ess_t = est.get("rhat"), est["ess_bulk"], est["ess_tail"]
     for v in present:
         rows[v] = {
             "max_rhat": float(np.nanmax(rhat[v])) if rhat is not None else np.nan,

@@ -27,8 +27,9 @@ factor's intercept column; a level-level covariate (constant within levels, e.g.
 county's uranium) into the intercept column as :math:`x_{jk} - \bar x_k`; a varying slope's
 own covariate into its column (with :math:`-\bar x_k` on the intercept column); a
 cross-level interaction into the slope column. :math:`c_{jk}` is the least-squares fit on
-the level's rows, kept when its residual vanishes (relative sum of squares below
-``TOL``) and every term it lands on is informative even at a low plausible SD
+the level's rows (one step of iterative refinement), kept when its residual vanishes to
+rounding (relative sum of squares below ``TOL``: the kernel then drops the column from
+:math:`X\beta` and lets :math:`Z\gamma` carry it, so "exact" must mean exact) and every term it lands on is informative even at a low plausible SD
 (:func:`~hiermodels.model.parameterization.informative_terms`: where the posterior of
 :math:`\tau` reaches toward 0, centring on :math:`\beta` turns the funnel of
 :math:`\gamma_j` against :math:`\tau` into divergences, and those terms keep their
@@ -45,8 +46,8 @@ from __future__ import annotations
 import numpy as np
 
 #: A column is absorbed when its within-level residual sum of squares, relative to its own
-#: sum of squares (+ N), is below this.
-TOL = 1e-10
+#: sum of squares (+ N), is below this: a relative residual of 1e-10, rounding only.
+TOL = 1e-20
 
 
 def absorption(design, xbar: np.ndarray, centred, has_int: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +111,12 @@ def _within_level_fit(g, target: np.ndarray) -> np.ndarray | None:
     np.add.at(ZtZ, g.codes, Z[:, :, None] * Z[:, None, :])
     Zt = np.zeros((J, q))
     np.add.at(Zt, g.codes, Z * target[:, None])
-    coef = np.einsum("jab,jb->ja", np.linalg.pinv(ZtZ, hermitian=True), Zt)
+    inv = np.linalg.pinv(ZtZ, hermitian=True)
+    coef = np.einsum("jab,jb->ja", inv, Zt)
+    resid = target - np.einsum("ia,ia->i", Z, coef[g.codes])
+    Zr = np.zeros((J, q))  # refine once: ill-conditioned levels (x far from 0) reach rounding
+    np.add.at(Zr, g.codes, Z * resid[:, None])
+    coef += np.einsum("jab,jb->ja", inv, Zr)
     resid = target - np.einsum("ia,ia->i", Z, coef[g.codes])
     if resid @ resid > TOL * (target @ target + target.size):
         return None

@@ -127,25 +127,37 @@ def kernel_data(model, lay: Layout) -> dict:
             "N": d.n,
         }
     from hiermodels.backends.kernels.links_nb import loglik_const
+    from hiermodels.backends.kernels.row_blocks import row_blocks, sort_factor
 
     fzcol = np.cumsum([0] + [g.q for g in d.groups])[:-1]
     family = _FAMILY_CODE[(model.family.name, model.family.link)]
     trials = d.trials.astype(float) if d.trials is not None else np.ones(d.n)
     w = d.weights.astype(float) if d.weights is not None else np.ones(d.n)
     Xz = d.X_zi if d.X_zi is not None else np.zeros((d.n, 0))
+    codes = np.array([g.codes for g in d.groups], dtype=np.int64).reshape(-1, d.n)
+    Z = np.column_stack([g.Z for g in d.groups]) if d.groups else np.zeros((d.n, 0))
+    fs = sort_factor([g.n_levels for g in d.groups])
+    order, runs, run_level, blocks = row_blocks(codes[fs] if fs >= 0 else None, d.n)
+
+    def rows(a):  # the kernel's row order; a row of each column contiguous
+        return np.ascontiguousarray(np.asarray(a, dtype=float)[order].T)
+
     return {
         **base,
-        "y": d.y.astype(float),
-        "trials": trials,
-        "w": w,
-        "Xz": np.ascontiguousarray(Xz, dtype=float),
+        "y": rows(d.y),
+        "trials": rows(trials),
+        "w": rows(w),
+        "Xzt": rows(Xz),
         "zi_pos": lay.zi_pos,
-        "Xc": np.ascontiguousarray(Xc, dtype=float),
-        "offset": offset.astype(float),
-        "codes": np.ascontiguousarray(np.array([g.codes for g in d.groups]).reshape(-1, d.n)),
-        "Z": np.ascontiguousarray(
-            np.column_stack([g.Z for g in d.groups]) if d.groups else np.zeros((d.n, 0))
-        ),
+        "Xct": rows(Xc),
+        "offset": rows(offset) if np.any(offset != 0) else np.zeros(0),
+        "codes": np.ascontiguousarray(codes[:, order]),
+        "Zt": rows(Z),
+        "zone": np.all(Z == 1.0, axis=0).astype(np.int64),
+        "runs": runs,
+        "run_level": run_level,
+        "blocks": blocks,
+        "fs": fs,
         "fJ": lay.fJ,
         "fzcol": np.asarray(fzcol, dtype=np.int64),
         "fz": lay.fz,

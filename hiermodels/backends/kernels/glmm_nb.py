@@ -30,7 +30,7 @@ e^{u_m}\sum_{k \ge m} g_k + 1` (the 1 from the log-Jacobian), :math:`g_k` the de
 with respect to :math:`c_k`. Families and links: :mod:`.links_nb`.
 
 A second linear predictor :math:`\eta_{2,i} = x^{zi\prime}_i\gamma` (zero-inflation /
-hurdle, uncentred columns ``Xz``, real-line priors ``pri_zi``) enters each row's
+hurdle, uncentred columns ``Xzt``, real-line priors ``pri_zi``) enters each row's
 log-likelihood; its derivative pulls back to :math:`\gamma` as
 :math:`\sum_i \partial\ell_i/\partial\eta_{2,i}\, x^{zi}_i`. Observation weights ``w``
 multiply each row's log-likelihood and its derivatives (ones: the unweighted model,
@@ -52,6 +52,7 @@ from hiermodels.backends.kernels.priors_nb import (
     positive_transform,
     real_prior,
 )
+from hiermodels.backends.kernels.reduce_nb import vdot, vsum
 
 AUX_POSITIVE, AUX_THRESHOLD = 0, 1  # hiermodels.model.layout's aux kinds
 
@@ -239,11 +240,11 @@ def glmm_logp(
     y,
     trials,
     w,
-    Xc,
+    Xct,
     offset,
     codes,
-    Z,
-    Xz,
+    Zt,
+    Xzt,
     fq,
     fJ,
     fzcol,
@@ -271,6 +272,11 @@ def glmm_logp(
     hk,
     wc,
     fwhite,
+    zone,
+    runs,
+    run_level,
+    blocks,
+    fs,
 ):
     r"""Log posterior density (unconstrained) and its gradient.
 
@@ -282,9 +288,16 @@ def glmm_logp(
     ``fwhite[f]``, it holds :math:`\xi` with :math:`\gamma_j = C_j\xi_j`, :math:`C_j` in
     rows of ``wc`` (:mod:`hiermodels.model.level_whitening`; its constant log-Jacobian is
     in ``lconst``).
+
+    The data are column-major (``Xct`` P x N, ``Zt`` sum q x N, ``Xzt`` Pz x N; ``zone``
+    flags columns of ``Zt`` that are all ones, never read) with rows sorted by the levels of
+    factor ``fs``; ``offset`` is empty when zero. Rows are visited in ``blocks`` of
+    ``runs`` (:mod:`.row_blocks`): per block, :math:`\eta`, the likelihood and
+    :math:`\partial\ell/\partial\eta` in small buffers, then their pull-back; factor
+    ``fs`` enters once per run.
     """
-    N, P = Xc.shape
-    Pz = Xz.shape[1]
+    P = Xct.shape[0]
+    Pz = Xzt.shape[0]
     F = fq.shape[0]
     grad = np.zeros(theta.shape[0])
     lp = lconst + fixed_priors(theta, grad, has_int, P, pri_int, pri_b)
@@ -297,7 +310,11 @@ def glmm_logp(
     for f in range(F):
         roff[f + 1] = roff[f] + fJ[f] * fq[f]
     rall = np.empty(roff[F])
+    gall = np.empty(roff[F])  # what the rows see: gamma = r + T beta (centred), else r
     shift = np.zeros(roff[F])  # T beta: a centred block minus this is r
+    absorbed = np.zeros(has_int + P, dtype=np.bool_)  # X beta of these is inside Z gamma
+    for k in range(hk.shape[0]):
+        absorbed[hk[k]] = True
     for k in range(hk.shape[0]):
         bk = theta[hk[k]]
         for r in range(roff[F]):
@@ -318,9 +335,11 @@ def glmm_logp(
                             acc += wc[k, b] * theta[fz[f] + j * q + b]
                     else:
                         acc = theta[fz[f] + j * q + a]
+                    gall[k] = acc
                     rall[k] = acc - shift[k]
         else:
             rall[roff[f] : roff[f + 1]] = (zf @ Lf.T).ravel()
+            gall[roff[f] : roff[f + 1]] = rall[roff[f] : roff[f + 1]]
             for j in range(J):
                 for a in range(q):
                     lp += -0.5 * zf[j, a] * zf[j, a] - 0.5 * LOG_2PI
@@ -329,49 +348,109 @@ def glmm_logp(
         sds[f, :q] = sd
     l0, aux, dv, gaux = aux_transform(theta, grad, aux_pos, aux_kind, pri_aux)
     lp += l0
-    # three passes over the rows, each column by column (loops of one multiply-add that
-    # LLVM unrolls, not a row loop around loops of unknown length): eta; the likelihood and
-    # d l / d eta (the family chosen once, not per row); their pull-back to beta and effects
-    c0 = theta[0] if has_int else 0.0
-    eta = np.empty(N)
-    for i in range(N):
-        eta[i] = offset[i] + c0
+    # An absorbed fixed effect's X beta equals Z T beta row by row (hierarchical centring
+    # keeps exact within-level fits only), so eta = offset + (X beta)_rest + Z gamma: its
+    # columns are skipped, and its likelihood gradient X'd - T'Z'd vanishes.
+    c0 = theta[0] if has_int and not absorbed[0] else 0.0
+    bfix = np.zeros(P)
     for p in range(P):
-        b = theta[has_int + p]
-        for i in range(N):
-            eta[i] += Xc[i, p] * b
-    for f in range(F):
-        q, col, base = fq[f], fzcol[f], roff[f]
-        cf = codes[f]
-        for a in range(q):
-            for i in range(N):
-                eta[i] += Z[i, col + a] * rall[base + cf[i] * q + a]
-    eta2 = np.zeros(N if Pz > 0 else 0)
+        bfix[p] = theta[has_int + p]
+    bzi = np.zeros(Pz)
     for p in range(Pz):
-        b = theta[zi_pos + p]
-        for i in range(N):
-            eta2[i] += Xz[i, p] * b
-    d = np.empty(N)
-    d2 = np.empty(N if Pz > 0 else 0)
-    lp += loglik_rows(family, y, trials, w, eta, eta2, aux, gaux, d, d2)
+        bzi[p] = theta[zi_pos + p]
+    has_off = offset.shape[0] > 0
+    nmax = 0
+    for b in range(blocks.shape[0] - 1):
+        nmax = max(nmax, runs[blocks[b + 1]] - runs[blocks[b]])
+    eta = np.empty(nmax)
+    d = np.empty(nmax)
+    eta2 = np.zeros(nmax if Pz > 0 else 0)
+    d2 = np.empty(nmax if Pz > 0 else 0)
     g0 = 0.0
-    for i in range(N):
-        g0 += d[i]
     gb = np.zeros(P)
-    for p in range(P):
-        for i in range(N):
-            gb[p] += d[i] * Xc[i, p]
     gzi = np.zeros(Pz)
-    for p in range(Pz):
-        for i in range(N):
-            gzi[p] += d2[i] * Xz[i, p]
     Rall = np.zeros(roff[F])
-    for f in range(F):
-        q, col, base = fq[f], fzcol[f], roff[f]
-        cf = codes[f]
-        for a in range(q):
-            for i in range(N):
-                Rall[base + cf[i] * q + a] += d[i] * Z[i, col + a]
+    for b in range(blocks.shape[0] - 1):
+        r0, r1 = blocks[b], blocks[b + 1]
+        i0, i1 = runs[r0], runs[r1]
+        n = i1 - i0
+        # eta, column by column (loops of one multiply-add that LLVM unrolls)
+        eb = eta[:n]
+        if has_off:
+            for i in range(n):
+                eb[i] = offset[i0 + i] + c0
+        else:
+            for i in range(n):
+                eb[i] = c0
+        for p in range(P):
+            if not absorbed[has_int + p]:
+                bp = bfix[p]
+                xp = Xct[p, i0:i1]
+                for i in range(n):
+                    eb[i] += xp[i] * bp
+        for f in range(F):
+            q, col, base = fq[f], fzcol[f], roff[f]
+            if f == fs:  # one coefficient per run
+                for r in range(r0, r1):
+                    j0, j1 = runs[r] - i0, runs[r + 1] - i0
+                    for a in range(q):
+                        c = gall[base + run_level[r] * q + a]
+                        if zone[col + a] == 1:
+                            for i in range(j0, j1):
+                                eb[i] += c
+                        else:
+                            za = Zt[col + a, i0:i1]
+                            for i in range(j0, j1):
+                                eb[i] += za[i] * c
+            else:
+                cf = codes[f, i0:i1]
+                for a in range(q):
+                    if zone[col + a] == 1:
+                        for i in range(n):
+                            eb[i] += gall[base + cf[i] * q + a]
+                    else:
+                        za = Zt[col + a, i0:i1]
+                        for i in range(n):
+                            eb[i] += za[i] * gall[base + cf[i] * q + a]
+        e2b = eta2[: n if Pz > 0 else 0]
+        for i in range(e2b.shape[0]):
+            e2b[i] = 0.0
+        for p in range(Pz):
+            xp = Xzt[p, i0:i1]
+            for i in range(n):
+                e2b[i] += xp[i] * bzi[p]
+        db = d[:n]
+        d2b = d2[: n if Pz > 0 else 0]
+        lp += loglik_rows(family, y[i0:i1], trials[i0:i1], w[i0:i1], eb, e2b, aux, gaux, db, d2b)
+        # the pull-back of d l / d eta to the intercept, slopes and group effects
+        if has_int and not absorbed[0]:
+            g0 += vsum(db, 0, n)
+        for p in range(P):
+            if not absorbed[has_int + p]:
+                gb[p] += vdot(db, Xct[p, i0:i1], 0, n)
+        for p in range(Pz):
+            gzi[p] += vdot(d2b, Xzt[p, i0:i1], 0, n)
+        for f in range(F):
+            q, col, base = fq[f], fzcol[f], roff[f]
+            if f == fs:
+                for r in range(r0, r1):
+                    j0, j1 = runs[r] - i0, runs[r + 1] - i0
+                    for a in range(q):
+                        if zone[col + a] == 1:
+                            acc = vsum(db, j0, j1)
+                        else:
+                            acc = vdot(db, Zt[col + a, i0:i1], j0, j1)
+                        Rall[base + run_level[r] * q + a] += acc
+            else:
+                cf = codes[f, i0:i1]
+                for a in range(q):
+                    if zone[col + a] == 1:
+                        for i in range(n):
+                            Rall[base + cf[i] * q + a] += db[i]
+                    else:
+                        za = Zt[col + a, i0:i1]
+                        for i in range(n):
+                            Rall[base + cf[i] * q + a] += db[i] * za[i]
     aux_pullback(grad, aux_pos, aux_kind, gaux, dv)
     for p in range(Pz):
         l0, d0 = real_prior(pri_zi[p], theta[zi_pos + p])
@@ -390,13 +469,14 @@ def glmm_logp(
         if fcent[f] == 1:
             gL = np.zeros((q, q))
             rf = rall[roff[f] : roff[f + 1]].reshape((J, q))
-            lp += centred_prior(rf, L, R, gL)
-            gz = R
+            gp = np.zeros((J, q))  # the prior's part: beta enters only there
+            lp += centred_prior(rf, L, gp, gL)
+            gz = R + gp
             for k in range(hk.shape[0]):  # d r / d beta = -T
                 acc = 0.0
                 for j in range(J):
                     for a in range(q):
-                        acc += hc[roff[f] + j * q + a, k] * gz[j, a]
+                        acc += hc[roff[f] + j * q + a, k] * gp[j, a]
                 grad[hk[k]] -= acc
             if fwhite[f] == 1:  # d gamma_j / d xi_j = C_j
                 gx = np.zeros((J, q))

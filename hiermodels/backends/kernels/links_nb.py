@@ -56,8 +56,8 @@ from hiermodels.backends.kernels import (
     family_zero_inflated_negbinomial_nb,
     family_zero_inflated_poisson_nb,
 )
-from hiermodels.backends.kernels.fastexp_nb import vexp, vexp_into
 from hiermodels.backends.kernels.priors_nb import LOG_2PI, digamma
+from hiermodels.backends.kernels.reduce_nb import gaussian_rows, logit_rows, poisson_rows
 
 GAUSSIAN, BERNOULLI, BINOMIAL, POISSON, NEGBINOMIAL = 0, 1, 2, 3, 4
 BERNOULLI_PROBIT, BINOMIAL_PROBIT = 5, 6
@@ -195,44 +195,20 @@ def loglik_rows(family, y, n, w, eta, eta2, aux, gaux, d, d2):
     length N (a family with a second predictor), :math:`w_i\,\partial\ell_i/\partial\eta_{2,i}`
     into ``d2``; adds :math:`\sum_i w_i\,\partial\ell_i/\partial\mathrm{aux}_k` into ``gaux``.
     The family is chosen once per call, not once per row: Gaussian, Poisson and the logit
-    binomials run as tight loops with the same formulas as :func:`loglik_point` (their
-    exponentials by :func:`~.fastexp_nb.vexp`, in a loop of its own that LLVM vectorises,
-    within 2 ulp of ``math.exp``); the other families call :func:`loglik_point` row by row.
+    binomials run as tight loops with the same formulas as :func:`loglik_point`
+    (:mod:`.reduce_nb`: vectorised sums, exponentials by :func:`~.fastexp_nb.vexp`, within
+    2 ulp of ``math.exp``); the other families call :func:`loglik_point` row by row.
     """
     N = y.shape[0]
     lp = 0.0
     if family == GAUSSIAN:
-        sigma = aux[0]
-        s2 = sigma * sigma
-        ls = math.log(sigma)
-        g = 0.0
-        for i in range(N):
-            r = y[i] - eta[i]
-            lp += w[i] * (-0.5 * LOG_2PI - ls - 0.5 * r * r / s2)
-            d[i] = w[i] * r / s2
-            g += w[i] * (-1.0 / sigma + r * r / (s2 * sigma))
+        lp, g = gaussian_rows(y, w, eta, aux[0], d)
         gaux[0] += g
         return lp
     if family == POISSON:
-        vexp_into(eta, d)  # d holds mu for a moment
-        for i in range(N):
-            mu = d[i]
-            lp += w[i] * (y[i] * eta[i] - mu)
-            d[i] = w[i] * (y[i] - mu)
-        return lp
+        return poisson_rows(y, w, eta, d)
     if family == BERNOULLI or family == BINOMIAL:
-        bern = family == BERNOULLI
-        for i in range(N):  # exp(-|eta|): both p and log(1 + e^eta) from it, no overflow
-            d[i] = vexp(-abs(eta[i]))
-        for i in range(N):
-            e = eta[i]
-            t = d[i]
-            sp = max(e, 0.0) + math.log1p(t)
-            p = 1.0 / (1.0 + t) if e >= 0 else t / (1.0 + t)
-            ni = 1.0 if bern else n[i]
-            lp += w[i] * (y[i] * e - ni * sp)
-            d[i] = w[i] * (y[i] - ni * p)
-        return lp
+        return logit_rows(y, n, w, eta, d, family == BERNOULLI)
     has2 = d2.shape[0] > 0
     gtmp = np.zeros(gaux.shape[0])
     for i in range(N):

@@ -49,11 +49,11 @@ GLMM_ARRAYS = (
     "y",
     "trials",
     "w",
-    "Xc",
+    "Xct",
     "offset",
     "codes",
-    "Z",
-    "Xz",
+    "Zt",
+    "Xzt",
     "fq",
     "fJ",
     "fzcol",
@@ -76,6 +76,10 @@ GLMM_ARRAYS = (
     "hk",
     "wc",
     "fwhite",
+    "zone",
+    "runs",
+    "run_level",
+    "blocks",
     "scal",
 )
 
@@ -173,7 +177,14 @@ def native_arrays(data: dict, collapsed: bool) -> list[np.ndarray]:
         scal = [data["yty"], data["N"], data["has_int"], data["aux_pos"]]
         names = COLLAPSED_ARRAYS
     else:
-        scal = [data["has_int"], data["aux_pos"], data["zi_pos"], data["family"], data["lconst"]]
+        scal = [
+            data["has_int"],
+            data["aux_pos"],
+            data["zi_pos"],
+            data["family"],
+            data["lconst"],
+            data["fs"],
+        ]
         names = GLMM_ARRAYS
     out = []
     for n in names:

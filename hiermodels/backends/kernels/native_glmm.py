@@ -20,9 +20,9 @@ from hiermodels.backends.kernels.native import (
 
 @nb.cfunc(_LOGP_SIG, cache=True, error_model="numpy")
 def glmm_cfunc(dim, x_, out_, logp_, ud):
-    t = nb.carray(ud, (ROW * 31,), np.uint64)
+    t = nb.carray(ud, (ROW * 35,), np.uint64)
     x = nb.carray(x_, (dim,))
-    sc = _f1(t, 30)
+    sc = _f1(t, 34)
     lp, g = glmm_logp(
         x,
         _f1(t, 0),
@@ -60,5 +60,10 @@ def glmm_cfunc(dim, x_, out_, logp_, ud):
         _i1(t, 27),
         _f2(t, 28),
         _i1(t, 29),
+        _i1(t, 30),
+        _i1(t, 31),
+        _i1(t, 32),
+        _i1(t, 33),
+        int(sc[5]),
     )
     return _finish(lp, g, nb.carray(out_, (dim,)), nb.carray(logp_, (1,)), dim)
