@@ -77,11 +77,14 @@ def test_trace_forwards_anything_else_and_pickles():
 
 @pytest.mark.sampling
 def test_kernel_fit_and_summary_import_no_arviz_and_idata_is_complete():
-    """Fresh process: fit + summary + diagnostics on the kernel path import neither ArviZ
-    nor matplotlib; ``fit.idata`` is then a complete InferenceData."""
+    """Fresh process: building the Model imports neither scipy.stats nor scipy.interpolate
+    (formulae's is deferred); fit + summary + diagnostics on the kernel path import neither
+    ArviZ nor matplotlib; ``fit.idata`` is then a complete InferenceData."""
     code = (
         "import sys, warnings, hiermodels as hm\n"
         "m = hm.Model('Reaction ~ Days + (Days | Subject)', hm.datasets.load('sleepstudy'))\n"
+        "early = [k for k in ('scipy.stats', 'scipy.interpolate') if k in sys.modules]\n"
+        "assert not early, early\n"
         "with warnings.catch_warnings():\n"
         "    warnings.simplefilter('ignore')\n"
         "    f = m.fit(draws=100, tune=100, chains=2, seed=1, progressbar=False)\n"
@@ -98,6 +101,28 @@ def test_kernel_fit_and_summary_import_no_arviz_and_idata_is_complete():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
+
+
+@pytest.mark.sampling
+def test_post_fit_checks_run_on_one_blas_thread(monkeypatch):
+    """Model.fit runs its checks (posterior predictive, diagnostics, small-cluster and
+    residual checks) with one BLAS thread: their arrays are small, and OpenBLAS' threads,
+    woken for each tiny call, cost more than they save."""
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    warn = hm.Fit.warn_if_problems
+
+    def spy(self):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return warn(self)
+
+    monkeypatch.setattr(hm.Fit, "warn_if_problems", spy)
+    m = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.fit(draws=50, tune=50, chains=2, seed=1, progressbar=False)
+    assert seen and set(seen) == {1}, seen
 
 
 @pytest.mark.sampling

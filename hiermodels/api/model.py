@@ -369,6 +369,8 @@ class Model:
             effects. Samplers ``"pymc"`` and ``"numpyro"`` and ``residual=`` models use the
             diagonal one.
         """
+        from threadpoolctl import threadpool_limits
+
         from hiermodels.api.fit import Fit
         from hiermodels.backends.sample import check_settings
 
@@ -473,9 +475,12 @@ class Model:
                 }
             )
         fit = Fit(self, idata, sampler=sampler, wall_time=time.perf_counter() - start)
-        if self.design.n * draws * chains <= checks.AUTO_PPC_CELLS:
-            fit.posterior_predictive(seed=None if seed is None else [int(seed), 11])
-        fit.warn_if_problems()
+        # the checks work on small arrays: OpenBLAS' threads, woken for each tiny BLAS call
+        # (the KDE's triangular solve), cost more than they save (~0.2 s on 2 cores)
+        with threadpool_limits(1):
+            if self.design.n * draws * chains <= checks.AUTO_PPC_CELLS:
+                fit.posterior_predictive(seed=None if seed is None else [int(seed), 11])
+            fit.warn_if_problems()
         return fit
 
     def default_sampler(self) -> str:

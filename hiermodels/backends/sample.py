@@ -187,8 +187,9 @@ def nutpie_sample(
 def import_while_sampling() -> None:
     """Import, while nutpie's threads sample, what every fit imports right after.
 
-    A fresh process pays ~0.3-0.5 s for ``scipy.stats`` (the families import it on use;
-    the checks and summaries rank-normalise and test with it) and ~0.2 s for dask (xarray
+    A fresh process pays ~0.5 s for ``scipy.stats`` (the residual checks every fit runs
+    test with it; it brings ``scipy.interpolate`` and ``scipy.optimize``, which building the
+    Model no longer imports: :mod:`hiermodels.spec.formulae_import`) and ~0.2 s for dask (xarray
     imports it when it builds its first index, as the trace's Datasets do). nutpie samples
     in its own threads without the GIL, so doing this meanwhile, instead of after the
     draws, hides part of it on a machine with a core to spare (on a busy one it costs the

@@ -42,6 +42,7 @@ from hiermodels.spec.formula import (
     safe_environment,
     suggest,
 )
+from hiermodels.spec.formulae_import import import_formulae
 
 
 def safe_name(label: str) -> str:
@@ -194,7 +195,7 @@ def _eval_group_expr(expr: str, data: pd.DataFrame, dm) -> np.ndarray:
 
 def _eval_expr(expr: str, data: pd.DataFrame, what: str) -> np.ndarray:
     """Evaluate a single-column expression (response, trials, offset) safely."""
-    from formulae import design_matrices
+    design_matrices = import_formulae().design_matrices  # without scipy.interpolate
 
     try:
         dm = design_matrices(f"0 + {expr}", data, na_action="pass", env=safe_environment())
@@ -282,7 +283,7 @@ def make_design(
         Unknown columns, missing values, empty data, a one-level grouping factor, a
         random slope that never varies within a group, collinear fixed effects.
     """
-    from formulae import design_matrices
+    design_matrices = import_formulae().design_matrices  # without scipy.interpolate
 
     data = _as_frame(data)
     parsed = parse_formula(formula, data.columns)
@@ -391,7 +392,7 @@ def _parse_zi(zi: str, columns) -> ParsedFormula:
 
 
 def _zi_matrix(parsed: ParsedFormula, data: pd.DataFrame, env):
-    from formulae import design_matrices
+    design_matrices = import_formulae().design_matrices  # without scipy.interpolate
 
     try:
         dm = design_matrices(parsed.fixed, formulae_frame(data), na_action="error", env=env)
@@ -444,7 +445,7 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
 
 
 def _make_groups(parsed: ParsedFormula, data: pd.DataFrame, env):
-    from formulae import design_matrices
+    design_matrices = import_formulae().design_matrices  # without scipy.interpolate
 
     groups: dict[str, GroupDesign] = {}
     dms = {}

@@ -154,14 +154,17 @@ PSENSE_MAX = 0.05
 
 
 def reflected_kde(x, grid) -> np.ndarray:
-    """Gaussian kernel density of positive draws ``x``, reflected at 0 (no boundary bias)."""
-    from scipy import stats
+    """Gaussian kernel density of positive draws ``x``, reflected at 0 (no boundary bias).
+
+    SciPy's ``gaussian_kde`` (Scott's rule) on the reflected sample, computed without
+    importing ``scipy.stats`` (:func:`hiermodels.derive.kde.gaussian_kde_1d`).
+    """
+    from hiermodels.derive.kde import gaussian_kde_1d
 
     x = np.asarray(x, float).ravel()
     if x.size > 4000:
         x = np.sort(x)[np.linspace(0, x.size - 1, 4000).astype(int)]
-    kde = stats.gaussian_kde(np.r_[x, -x])
-    return 2 * kde(np.asarray(grid, float))
+    return 2 * gaussian_kde_1d(np.r_[x, -x], np.asarray(grid, float))
 
 
 def sd_at_zero(x) -> dict:

@@ -52,8 +52,9 @@ def moderator_design(formula: str | None, data: pd.DataFrame):
                 f"Moderator {name!r} is constant ({col.iloc[0]!r}) across the studies, so its "
                 "effect cannot be estimated; drop it from the formula."
             )
-    import formulae
+    from hiermodels.spec.formulae_import import import_formulae
 
+    formulae = import_formulae()  # without scipy.interpolate
     try:
         dm = formulae.design_matrices(
             rhs, data.reset_index(drop=True), na_action="error", env=safe_environment()

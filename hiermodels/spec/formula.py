@@ -72,6 +72,9 @@ class _SafeNumpy:
 
 def safe_environment():
     """A formulae ``Environment`` holding only the whitelisted functions."""
+    from hiermodels.spec.formulae_import import import_formulae
+
+    import_formulae()  # without scipy.interpolate
     from formulae.environment import Environment
 
     return Environment([{**CONSTANTS, **SAFE_FUNCTIONS, "np": _SafeNumpy(), "numpy": _SafeNumpy()}])

@@ -22,7 +22,6 @@ import scipy.sparse as sp
 
 from hiermodels.backends.kernels import _layout_arrays, _prior_arrays
 from hiermodels.backends.kernels.collapsed_nb import sufficient_stats
-from hiermodels.backends.kernels.glmm_nb import factor_cholesky
 from hiermodels.backends.kernels.lapack_nb import lapack_addresses
 from hiermodels.backends.kernels.priors_nb import KIND, NORMAL
 from hiermodels.errors import DataError
@@ -211,12 +210,8 @@ def check_marginal_identifiable(model, rtol: float = 1e-9) -> None:
 
 def stack_cholesky(lay, theta: np.ndarray) -> np.ndarray:
     """Cholesky factors (D, F, qmax, qmax) of every G_f for draws ``theta`` (D, n_dim)."""
-    theta = np.atleast_2d(theta)
-    F, qmax = len(lay.fq), int(max(lay.fq))
-    Ls = np.zeros((theta.shape[0], F, qmax, qmax))
+    from hiermodels.backends.kernels.factor_draws_nb import stack_factor_cholesky
+
+    theta = np.ascontiguousarray(np.atleast_2d(theta), dtype=float)
     args = (lay.fq, lay.flogsd, lay.bfac, lay.bstart, lay.bsize, lay.bcorr, lay.bcpc)
-    for d in range(theta.shape[0]):
-        for f in range(F):
-            q = lay.fq[f]
-            Ls[d, f, :q, :q] = factor_cholesky(theta[d], f, *args)[0]
-    return Ls
+    return stack_factor_cholesky(theta, *args)  # one numba call for all draws

@@ -18,11 +18,11 @@ from hiermodels.model.names import coords_of
 def constrained(model, lay, theta: np.ndarray) -> dict:
     """Named quantities for draws ``theta`` of shape (D, n_dim) (group effects excluded)."""
     from hiermodels.backends.kernels import _prior_arrays
-    from hiermodels.backends.kernels.glmm_nb import factor_cholesky_pri
+    from hiermodels.backends.kernels.factor_draws_nb import factor_cholesky_draws
 
     d = model.design
     pa = _prior_arrays(model)
-    D = theta.shape[0]
+    theta = np.ascontiguousarray(theta, dtype=float)
     out = {}
     if lay.P:
         out["b"] = theta[:, lay.has_int : lay.has_int + lay.P]
@@ -30,23 +30,18 @@ def constrained(model, lay, theta: np.ndarray) -> dict:
         out["Intercept_c"] = theta[:, 0]
         out["Intercept"] = theta[:, 0] - (out["b"] @ model._priors.xbar if lay.P else 0.0)
     for f, g in enumerate(d.groups):
-        q = g.q
-        L = np.empty((D, q, q))
-        Lc = np.empty((D, q, q))
-        sd = np.empty((D, q))
-        for k in range(D):
-            L[k], Lc[k], sd[k] = factor_cholesky_pri(
-                theta[k],
-                f,
-                lay.fq,
-                lay.flogsd,
-                lay.bfac,
-                lay.bstart,
-                lay.bsize,
-                lay.bcorr,
-                lay.bcpc,
-                pa["pri_sd"],
-            )
+        L, Lc, sd = factor_cholesky_draws(  # one numba call for all D draws
+            theta,
+            f,
+            lay.fq,
+            lay.flogsd,
+            lay.bfac,
+            lay.bstart,
+            lay.bsize,
+            lay.bcorr,
+            lay.bcpc,
+            pa["pri_sd"],
+        )
         out[names.sd(g)] = sd
         out[f"L_{g.dim}"] = L
         if any(g.correlated):
