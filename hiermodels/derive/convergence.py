@@ -6,9 +6,10 @@ The estimators of Vehtari, Gelman, Simpson, Carpenter & Bürkner (2021, Bayesian
 in a fresh process (it imports matplotlib, arviz-base/-stats/-plots and JIT-compiles a numba
 ufunc), more than sampling a small model; a fit and its summary need only these few
 functions. They follow ArviZ 0.23.4's NumPy branch operation for operation (``_rhat_rank``,
-``_ess_bulk``, ``_ess_tail``, ``_bfmi``; ``Numba.numba_flag`` off), with the same SciPy
-helpers (``rankdata``, ``norm.ppf``, ``mquantiles``, ``next_fast_len``), so they return the
-same numbers bit for bit: ``tests/test_warm_start_convergence.py`` checks them against
+``_ess_bulk``, ``_ess_tail``, ``_bfmi``; ``Numba.numba_flag`` off), with the same
+arithmetic as its SciPy helpers (``rankdata``, ``norm.ppf``, ``mquantiles``, written here
+without importing ``scipy.stats``; ``next_fast_len``), so they return the same numbers bit
+for bit: ``tests/test_warm_start_convergence.py`` checks them against
 ArviZ on chains of several shapes, constant chains and NaNs included.
 
 Every function takes the draws of one scalar quantity as an array of shape (chain, draw)
@@ -179,11 +180,9 @@ def ess_bulk(a) -> float:
 
 
 def _mquantile(a: np.ndarray, p: float) -> float:
-    """R's type-7 quantile as ArviZ computes it (``scipy.stats.mstats.mquantiles``)."""
-    from scipy.stats.mstats import mquantiles
-
-    (q,) = mquantiles(a, p, alphap=1, betap=1)
-    return q
+    """R's type-7 quantile as ArviZ computes it (``scipy.stats.mstats.mquantiles(a, p,
+    alphap=1, betap=1)``: the same sort and arithmetic, without importing ``scipy.stats``)."""
+    return _type7(np.sort(np.asarray(a).ravel())[None, :], p)[0]
 
 
 def ess_tail(a, prob: tuple[float, float] = (0.05, 0.95)) -> float:
