@@ -95,22 +95,9 @@ def _rhat_basic(a: np.ndarray) -> float:
     return np.sqrt((between / within + n - 1) / n)
 
 
-def _autocov(a: np.ndarray) -> np.ndarray:
-    """Autocovariance of each row at every lag (FFT, zero padded to a fast length)."""
-    from scipy.fftpack import next_fast_len
-
-    n = a.shape[1]
-    m = next_fast_len(2 * n)
-    a = a - a.mean(1, keepdims=True)
-    f = np.fft.rfft(a, n=m, axis=1)
-    f *= np.conjugate(f)
-    cov = np.fft.irfft(f, n=m, axis=1)[:, :n]
-    cov /= n
-    return cov
-
-
 def _ess(a: np.ndarray) -> float:
-    """ESS of (chain, draw) draws: Geyer's initial positive and monotone sequences."""
+    """ESS of (chain, draw) draws: Geyer's initial positive and monotone sequences
+    (the one-element case of :func:`_ess_many`)."""
     a = np.asarray(a, dtype=float)
     if _invalid(a):
         return np.nan
@@ -118,43 +105,7 @@ def _ess(a: np.ndarray) -> float:
         return a.size
     if a.ndim < 2:
         a = np.atleast_2d(a)
-    n_chain, n_draw = a.shape
-    acov = _autocov(a)
-    chain_mean = a.mean(axis=1)
-    mean_var = np.mean(acov[:, 0]) * n_draw / (n_draw - 1.0)
-    var_plus = mean_var * (n_draw - 1.0) / n_draw
-    if n_chain > 1:
-        var_plus += np.var(chain_mean, axis=None, ddof=1)
-
-    rho = np.zeros(n_draw)
-    rho_even = 1.0
-    rho[0] = rho_even
-    rho_odd = 1.0 - (mean_var - np.mean(acov[:, 1])) / var_plus
-    rho[1] = rho_odd
-    t = 1  # initial positive sequence
-    while t < (n_draw - 3) and (rho_even + rho_odd) > 0.0:
-        rho_even = 1.0 - (mean_var - np.mean(acov[:, t + 1])) / var_plus
-        rho_odd = 1.0 - (mean_var - np.mean(acov[:, t + 2])) / var_plus
-        if (rho_even + rho_odd) >= 0:
-            rho[t + 1] = rho_even
-            rho[t + 2] = rho_odd
-        t += 2
-    max_t = t - 2
-    if rho_even > 0:
-        rho[max_t + 1] = rho_even
-    t = 1  # initial monotone sequence
-    while t <= max_t - 2:
-        if (rho[t + 1] + rho[t + 2]) > (rho[t - 1] + rho[t]):
-            rho[t + 1] = (rho[t - 1] + rho[t]) / 2.0
-            rho[t + 2] = rho[t + 1]
-        t += 2
-    ess = n_chain * n_draw
-    tau = -1.0 + 2.0 * np.sum(rho[: max_t + 1]) + np.sum(rho[max_t + 1 : max_t + 2])
-    tau = max(tau, 1 / np.log10(ess))
-    ess = ess / tau
-    if np.isnan(rho).any():
-        ess = np.nan
-    return ess
+    return float(_ess_many(a[None])[0])
 
 
 def rhat(a) -> float:
@@ -247,9 +198,10 @@ def _chain_draw_last(da) -> np.ndarray:
 # --- many elements at once ------------------------------------------------------------------
 # The functions below take the draws of K scalar quantities as one array (K, chain, draw) and
 # return K values equal, bit for bit, to calling the one-element functions above on each
-# (``tests/test_warm_start_convergence.py`` checks it). They do the same floating-point
-# operations on the same operands in the same order; only the Python loop over elements is
-# gone (it cost about 1 ms per element and estimator: 14 s for InstEval's 4,118 quantities).
+# (``tests/test_convergence_many.py`` checks it; the one-element ESS is the K = 1 case of
+# :func:`_ess_many`, checked against ArviZ in ``tests/test_warm_start_convergence.py``).
+# They do the same floating-point operations on the same operands in the same order; only
+# the Python loop over elements is gone (it cost about 1 ms per element and estimator: 14 s for InstEval's 4,118 quantities).
 # Elements the batched path does not cover (NaN, too few chains or draws, a constant element
 # in the ESS) go through the one-element functions.
 
@@ -337,7 +289,8 @@ def _mean_over_chains(acov: np.ndarray) -> np.ndarray:
 
 
 def _geyer(big_r: np.ndarray, n_chain: int, n_draw: int) -> float:
-    """The sequence part of :func:`_ess` from rho_t = big_r[t] (same branches, same sums)."""
+    """ArviZ's ``_ess`` from the autocorrelations rho_t = big_r[t]: Geyer's initial positive
+    sequence, then the monotone one, then tau and the ESS (the same branches and sums)."""
     rho = np.zeros(n_draw)
     rho_even = 1.0
     rho[0] = rho_even
