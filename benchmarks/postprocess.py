@@ -37,9 +37,11 @@ if sys.argv[1] == "arviz":
     from arviz.utils import Numba
     import hiermodels.derive.convergence as C
     Numba.numba_flag = False
-    C.rhat = lambda a: az.rhat(np.asarray(a))
-    C.ess_bulk = lambda a: az.ess(np.asarray(a), method="bulk")
-    C.ess_tail = lambda a: az.ess(np.asarray(a), method="tail")
+    ref = {"rhat": az.rhat, "ess_bulk": lambda x: az.ess(x, method="bulk"),
+           "ess_tail": lambda x: az.ess(x, method="tail")}
+    # every R-hat/ESS of hiermodels goes through convergence.many: ArviZ per element instead
+    C.many = lambda a, want=tuple(ref): {w: np.array([ref[w](x) for x in np.asarray(a)], float)
+                                         for w in want}
     C.bfmi = lambda e: az.bfmi(np.asarray(e))
 import warnings
 with warnings.catch_warnings():

@@ -20,6 +20,7 @@ from hiermodels.backends.kernels.native import (
     _f3,
     _finish,
     _i1,
+    table_arrays,
 )
 
 MARGINAL_ARRAYS = (
@@ -92,12 +93,4 @@ def marginal_cfunc(dim, x_, out_, logp_, ud):
 def marginal_native_arrays(data: dict) -> list[np.ndarray]:
     """Kernel data dict (:func:`.marginal_data.marginal_data`) -> the table's arrays."""
     scal = [data["yty"], data["N"], data["f0"], data["aux_pos"]]
-    out = []
-    for n in MARGINAL_ARRAYS:
-        if n == "scal":
-            out.append(np.asarray(scal, dtype=np.float64))
-            continue
-        a = np.asarray(data[n])
-        dtype = np.int64 if a.dtype.kind in "iub" else np.float64
-        out.append(np.ascontiguousarray(a, dtype=dtype))
-    return out
+    return table_arrays(data, MARGINAL_ARRAYS, scal)

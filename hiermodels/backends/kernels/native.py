@@ -175,17 +175,14 @@ def native_arrays(data: dict, collapsed: bool) -> list[np.ndarray]:
     """Kernel data dict -> the ordered, typed, contiguous arrays of the table."""
     if collapsed:
         scal = [data["yty"], data["N"], data["has_int"], data["aux_pos"]]
-        names = COLLAPSED_ARRAYS
-    else:
-        scal = [
-            data["has_int"],
-            data["aux_pos"],
-            data["zi_pos"],
-            data["family"],
-            data["lconst"],
-            data["fs"],
-        ]
-        names = GLMM_ARRAYS
+        return table_arrays(data, COLLAPSED_ARRAYS, scal)
+    scal = [data["has_int"], data["aux_pos"], data["zi_pos"], data["family"], data["lconst"]]
+    return table_arrays(data, GLMM_ARRAYS, [*scal, data["fs"]])
+
+
+def table_arrays(data: dict, names, scal: list) -> list[np.ndarray]:
+    """``data[name]`` for each of ``names`` as a C-contiguous int64 (integer or boolean
+    data) or float64 array, with the scalars ``scal`` as one float64 array at ``"scal"``."""
     out = []
     for n in names:
         if n == "scal":

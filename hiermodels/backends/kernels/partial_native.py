@@ -10,7 +10,15 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hiermodels.backends.kernels.native import _LOGP_SIG, ROW, _f1, _f2, _finish, _i1
+from hiermodels.backends.kernels.native import (
+    _LOGP_SIG,
+    ROW,
+    _f1,
+    _f2,
+    _finish,
+    _i1,
+    table_arrays,
+)
 from hiermodels.backends.kernels.partial_nb import partial_logp
 
 PARTIAL_ARRAYS = (
@@ -88,12 +96,4 @@ def partial_cfunc(dim, x_, out_, logp_, ud):
 def partial_native_arrays(data: dict) -> list[np.ndarray]:
     """Kernel data dict (:func:`..partial_sampler.partial_parts`) -> the table's arrays."""
     scal = [data["yty"], data["has_int"], data["P"], data["sig_pos"], data["cfac"]]
-    out = []
-    for n in PARTIAL_ARRAYS:
-        if n == "scal":
-            out.append(np.asarray(scal, dtype=np.float64))
-            continue
-        a = np.asarray(data[n])
-        dtype = np.int64 if a.dtype.kind in "iub" else np.float64
-        out.append(np.ascontiguousarray(a, dtype=dtype))
-    return out
+    return table_arrays(data, PARTIAL_ARRAYS, scal)

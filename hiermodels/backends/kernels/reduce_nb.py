@@ -19,7 +19,7 @@ import math
 
 import numba as nb
 
-from hiermodels.backends.kernels.fastexp_nb import vexp
+from hiermodels.backends.kernels.fastexp_nb import vexp_into
 from hiermodels.backends.kernels.priors_nb import LOG_2PI
 
 _FAST = {"reassoc", "contract"}
@@ -63,11 +63,9 @@ def gaussian_rows(y, w, eta, sigma, d):
 def poisson_rows(y, w, eta, d):
     r"""Poisson rows (log link): :math:`\sum_i w_i (y_i\eta_i - e^{\eta_i})` and
     :math:`d_i = w_i (y_i - e^{\eta_i})`."""
-    n = y.shape[0]
-    for i in range(n):  # d holds mu for a moment (a loop of its own: it vectorises)
-        d[i] = vexp(eta[i])
+    vexp_into(eta, d)  # d holds mu for a moment
     lp = 0.0
-    for i in range(n):
+    for i in range(y.shape[0]):
         mu = d[i]
         lp += w[i] * (y[i] * eta[i] - mu)
         d[i] = w[i] * (y[i] - mu)
@@ -80,7 +78,8 @@ def logit_rows(y, trials, w, eta, d, bernoulli):
     :math:`d_i = w_i (y_i - n_i p_i)`, through :math:`e^{-|\eta|}` (no overflow)."""
     n = y.shape[0]
     for i in range(n):
-        d[i] = vexp(-abs(eta[i]))
+        d[i] = -abs(eta[i])
+    vexp_into(d, d)  # exp(-|eta|), in place
     lp = 0.0
     for i in range(n):
         e = eta[i]
