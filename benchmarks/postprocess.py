@@ -95,6 +95,8 @@ def main():
     exact = bool(ref.equals(new))
     print(f"summary identical (every column, bit for bit): {exact}")
     print(f"diagnostics identical (max R-hat, min ESS, E-BFMI): {diags['arviz'] == diags['new']}")
+    # hiermodels is installed editable: without .pyc files every process compiles its modules
+    print(f"bytecode cached (.pyc written): {not sys.dont_write_bytecode}")
     print(f"load: {os.getloadavg()}")
 
 

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.data.design import make_design
-from hiermodels.derive import checks
 from hiermodels.errors import DataError, HiermodelsError, HiermodelsWarning
 from hiermodels.families import get_family
 from hiermodels.model import names
@@ -477,8 +476,10 @@ class Model:
         fit = Fit(self, idata, sampler=sampler, wall_time=time.perf_counter() - start)
         # the checks work on small arrays: OpenBLAS' threads, woken for each tiny BLAS call
         # (the KDE's triangular solve), cost more than they save (~0.2 s on 2 cores)
+        from hiermodels.derive.checks import AUTO_PPC_CELLS  # (xarray: not before sampling)
+
         with threadpool_limits(1):
-            if self.design.n * draws * chains <= checks.AUTO_PPC_CELLS:
+            if self.design.n * draws * chains <= AUTO_PPC_CELLS:
                 fit.posterior_predictive(seed=None if seed is None else [int(seed), 11])
             fit.warn_if_problems()
         return fit

@@ -167,8 +167,7 @@ def nutpie_sample(
         )
         if sampler is not None:
             try:
-                import_while_sampling()
-                return _result(wait_for(sampler), sampler, raw, arviz)
+                return _result(wait_for(sampler, import_while_sampling), sampler, raw, arviz)
             finally:
                 progress.close()
     sampler = nutpie.sample(
@@ -180,8 +179,7 @@ def nutpie_sample(
         return_raw_trace=raw,
         **settings,
     )
-    import_while_sampling()
-    return _result(wait_for(sampler), sampler, raw, arviz)
+    return _result(wait_for(sampler, import_while_sampling), sampler, raw, arviz)
 
 
 def import_while_sampling() -> None:
@@ -194,12 +192,44 @@ def import_while_sampling() -> None:
     is no longer imported by a fit on the kernel path: the checks' KS and binomial tests
     (:mod:`hiermodels.derive.kolmogorov`, :mod:`hiermodels.derive.binomial_test`), the
     density of an SD near zero (:mod:`hiermodels.derive.kde`) and the quantiles of the tail
-    ESS are hiermodels' own, with SciPy's numbers.
+    ESS are hiermodels' own, with SciPy's numbers. The version string the trace's attributes
+    record (:func:`.nutpie_adapter.arviz_version`, ~0.01 s: it parses package metadata) is
+    read here too, the :class:`.trace.Trace` module imported, and every function of
+    :data:`IMPORT_HOOKS` called (the modules of a fit's checks, which the backends may not
+    import themselves: :func:`hiermodels.api.fit.import_fit_checks`).
     """
     import numpy as np
     import xarray as xr
 
+    from . import trace  # noqa: F401 - every kernel fit returns a Trace
+    from .nutpie_adapter import arviz_version
+
     xr.IndexVariable(("i",), np.arange(1))  # xarray's first index: its dask check
+    arviz_version()
+    for hook in IMPORT_HOOKS:
+        hook()
+
+
+#: Functions :func:`import_while_sampling` calls: imports of the layers above the backends
+#: (see :func:`register_import_hook`).
+IMPORT_HOOKS: list = []
+
+
+def register_import_hook(hook) -> None:
+    """Have :func:`import_while_sampling` call ``hook()`` (once registered, further calls
+    with the same function change nothing).
+
+    For the layers above the backends: what a fit imports right after the draws (its
+    checks' modules) is imported while nutpie samples instead. ``hook`` must only import:
+    it may change no result.
+
+    Parameters
+    ----------
+    hook : callable
+        Called with no arguments during every sampling run; its return value is ignored.
+    """
+    if hook not in IMPORT_HOOKS:
+        IMPORT_HOOKS.append(hook)
 
 
 def _result(out, sampler, raw: bool, arviz: bool):
@@ -216,14 +246,22 @@ def _result(out, sampler, raw: bool, arviz: bool):
     return Trace.of(out)
 
 
-def wait_for(sampler):
+def wait_for(sampler, meanwhile=None):
     """The finished trace of a non-blocking nutpie sampler; Ctrl-C stops it cleanly.
 
+    ``meanwhile()``, when given, runs first, while the sampler's threads draw.
     ``nutpie.sample`` itself turns Ctrl-C into a silently truncated trace (``abort()``),
     which later fails as "array must not contain infs or NaNs". Here the sampler is
-    cancelled, its draws are discarded and the ``KeyboardInterrupt`` propagates.
+    cancelled (also on a Ctrl-C during ``meanwhile``), its draws are discarded and the
+    ``KeyboardInterrupt`` propagates.
     """
     try:
+        if meanwhile is not None:
+            try:
+                meanwhile()
+            except Exception:  # no sampler left running behind the error
+                sampler.cancel()
+                raise
         return sampler.wait()
     except KeyboardInterrupt:
         sampler.cancel()

@@ -139,10 +139,10 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
             else (pd.DataFrame(newdata))
         )
     beta = fixed_matrix(post, design)[idx]
-    eta = beta @ X.T
+    eta = beta @ X.T  # a new array: the group effects are added to it in place
     if offset is not None:
         eta = eta + offset
-    v = np.zeros_like(eta)
+    v = np.zeros(eta.shape, dtype=eta.dtype)  # zero pages, touched only if written or read
     for g in design.groups:
         mode, codes, Z = modes[g.name], groups[g.name]["codes"], groups[g.name]["Z"]
         if mode == "fitted":
@@ -155,7 +155,7 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
                 )
             r = post[names.effects(g)].values.reshape(D_all, g.n_levels, g.q)[idx]
             for a in range(g.q):
-                eta = eta + Z[:, a] * r[:, codes, a]
+                eta += Z[:, a] * r[:, codes, a]
         elif mode == "population":
             v = v + np.einsum("nq,dqr,nr->dn", Z, group_covariance(post, g)[idx], Z)
         elif mode == "new":
@@ -165,7 +165,7 @@ def linear_parts(fit, newdata, modes, rng, max_draws=None):
             L = np.linalg.cholesky(G + 1e-12 * np.eye(g.q))
             b = np.einsum("dqr,dkr->dkq", L, rng.standard_normal((len(idx), len(uniq), g.q)))
             for a in range(g.q):
-                eta = eta + Z[:, a] * b[:, inv, a]
+                eta += Z[:, a] * b[:, inv, a]
         # "typical": b = 0
     return eta, v, data, idx
 

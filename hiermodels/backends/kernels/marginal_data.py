@@ -168,14 +168,28 @@ def marginal_data(model, lay) -> dict:
     stats = marginal_stats(
         fixed_design(model), y, [g.codes for g in d.groups], [g.Z for g in d.groups], Js, f0
     )
+    mvec = np.ascontiguousarray(fixed[:, 1])
     return {
         **stats,
-        "mvec": np.ascontiguousarray(fixed[:, 1]),
+        **level_last(stats, mvec),
+        "mvec": mvec,
         "svec": np.ascontiguousarray(fixed[:, 2]),
         **_layout_arrays(lay),
         "pri_sd": pa["pri_sd"],
         "pri_aux": pa["pri_aux"][0],  # sigma's row (Gaussian)
         "aux_pos": lay.aux_pos,
+    }
+
+
+def level_last(stats: dict, mvec: np.ndarray) -> dict:
+    """The eliminated factor's statistics with the level index last (for
+    :mod:`.marginal_one_nb`): ``zz[a, b, j]`` = (Z_j'Z_j)_ab, ``zx[a, t, j]`` = (Z_j'X)_at,
+    ``e0[a, j]`` = (Z_j'(y - Xm))_a, with m the prior means of the fixed effects."""
+    ZtZ0, Z0tX, Z0ty = stats["ZtZ0"], stats["Z0tX"], stats["Z0ty"]
+    return {
+        "zz": np.ascontiguousarray(ZtZ0.transpose(1, 2, 0)),
+        "zx": np.ascontiguousarray(Z0tX.transpose(1, 2, 0)),
+        "e0": np.ascontiguousarray((Z0ty - Z0tX @ mvec).T),
     }
 
 

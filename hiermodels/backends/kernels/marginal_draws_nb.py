@@ -17,7 +17,7 @@ import numba as nb
 import numpy as np
 
 from hiermodels.backends.kernels.lapack_nb import lapack_addresses, potrf_upper, solve_upper
-from hiermodels.backends.kernels.marginal_schur_nb import assemble, back_solve, lam_row
+from hiermodels.backends.kernels.marginal_schur_nb import assemble, back_solve, lam_row, lam_table
 
 
 @nb.njit(cache=True, error_model="numpy", nogil=True, parallel=True)
@@ -62,8 +62,9 @@ def draw_marginal_effects(
         np.random.seed(seeds[d])  # noqa: NPY002 - numba per-thread RNG, seeded per draw
         rho = 1.0 / (sigma[d] * sigma[d])
         Ld = Ls[d]
+        lam, ra, rq = lam_table(Ld, fq, rfac, rterm, svec, nR, R)
         ok, C, Ft, g, _u1, S, uRs, _uR, _logdet = assemble(
-            Ld, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR, cRy, rfac, rterm
+            Ld[f0, :q0, :q0], lam, ra, rq, rho, mvec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR, cRy
         )
         if not ok or not np.all(np.isfinite(S)):
             continue
@@ -81,29 +82,29 @@ def draw_marginal_effects(
         aR = rho * wR + xR
         mR = rho * wR
         for c in range(R):
-            dr = lam_row(Ld, rfac, rterm, svec, nR, c, aR, c)
-            mr = lam_row(Ld, rfac, rterm, svec, nR, c, mR, c)
+            dr = lam_row(lam, ra, c, aR, c)
+            mr = lam_row(lam, ra, c, mR, c)
             if c < nR:
                 bR[d, c] = dr
                 mbR[d, c] = mr
             else:
                 beta[d, c - nR] = mvec[c - nR] + dr
                 mbeta[d, c - nR] = mvec[c - nR] + mr
-        w1 = np.empty(q0)
-        z1 = np.empty(q0)
-        x1 = np.empty(q0)
+        w1 = np.empty((1, q0))
+        z1 = np.empty((1, q0))
+        x1 = np.empty((1, q0))
         for j in range(J0):
             p0, cj = pptr[j], pptr[j + 1] - pptr[j]
-            back_solve(C[j], Ft, pcol, p0, cj, g[j], wR, w1)
+            back_solve(C, j, Ft, pcol, p0, cj, g, j, wR, w1, 0)
             for a in range(q0):
-                z1[a] = np.random.standard_normal()  # noqa: NPY002
-            back_solve(C[j], Ft, pcol, p0, cj, z1, xR, x1)
+                z1[0, a] = np.random.standard_normal()  # noqa: NPY002
+            back_solve(C, j, Ft, pcol, p0, cj, z1, 0, xR, x1, 0)
             for a in range(q0):
                 acc = 0.0
                 acc_m = 0.0
                 for b in range(a + 1):
-                    acc += Ld[f0, a, b] * (rho * w1[b] + x1[b])
-                    acc_m += Ld[f0, a, b] * rho * w1[b]
+                    acc += Ld[f0, a, b] * (rho * w1[0, b] + x1[0, b])
+                    acc_m += Ld[f0, a, b] * rho * w1[0, b]
                 b0[d, j, a] = acc
                 mb0[d, j, a] = acc_m
     return beta, b0, bR, mbeta, mb0, mbR

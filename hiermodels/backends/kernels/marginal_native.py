@@ -48,6 +48,9 @@ MARGINAL_ARRAYS = (
     "pri_sd",
     "pri_aux",
     "scal",
+    "zz",
+    "zx",
+    "e0",
 )
 _N = len(MARGINAL_ARRAYS)
 
@@ -86,6 +89,9 @@ def marginal_cfunc(dim, x_, out_, logp_, ud):
         _f2(t, 21),
         _f1(t, 22),
         int(sc[3]),
+        _f3(t, 24),
+        _f3(t, 25),
+        _f2(t, 26),
     )
     return _finish(lp, g, nb.carray(out_, (dim,)), nb.carray(logp_, (1,)), dim)
 

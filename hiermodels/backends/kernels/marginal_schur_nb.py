@@ -18,119 +18,127 @@ _JIT = dict(cache=True, error_model="numpy", nogil=True)
 
 
 @nb.njit(**_JIT)
-def _chol_small(A, C):
-    """Lower Cholesky factor of the small SPD matrix A into C; False if not PD."""
+def _chol_small(A, C, j):
+    """Lower Cholesky factor of the small SPD matrix A into C[j]; False if not PD."""
     q = A.shape[0]
     for a in range(q):
         for b in range(a + 1):
             acc = A[a, b]
             for k in range(b):
-                acc -= C[a, k] * C[b, k]
+                acc -= C[j, a, k] * C[j, b, k]
             if a == b:
                 if not acc > 0.0:
                     return False
-                C[a, a] = math.sqrt(acc)
+                C[j, a, a] = math.sqrt(acc)
             else:
-                C[a, b] = acc / C[b, b]
+                C[j, a, b] = acc / C[j, b, b]
         for b in range(a + 1, q):
-            C[a, b] = 0.0
+            C[j, a, b] = 0.0
     return True
 
 
 @nb.njit(**_JIT)
-def lam_col(Ls, fq, rfac, rterm, svec, nR, c, vec, pos):
+def lam_table(Ls, fq, rfac, rterm, svec, nR, R):
+    r"""The rows of :math:`\tilde\Lambda` on the rest, packed once per evaluation.
+
+    Returns ``lam`` (R, qmax), ``ra``, ``rq`` (R,): column c is term ``ra[c]`` of a block of
+    ``rq[c]`` columns starting at ``c - ra[c]``, and row c of :math:`\tilde\Lambda` is
+    ``lam[c, k]`` at column ``c - ra[c] + k`` (k <= ra[c]): a row of :math:`L_f`, or
+    :math:`s_p` for a fixed effect (``ra = 0``, ``rq = 1``). The loops below read these
+    instead of branching on the factor of every entry.
+    """
+    lam = np.zeros((R, Ls.shape[1]))
+    ra = np.zeros(R, dtype=np.int64)
+    rq = np.ones(R, dtype=np.int64)
+    for c in range(nR):
+        f, a = rfac[c], rterm[c]
+        ra[c] = a
+        rq[c] = fq[f]
+        for k in range(a + 1):
+            lam[c, k] = Ls[f, a, k]
+    for c in range(nR, R):
+        lam[c, 0] = svec[c - nR]
+    return lam, ra, rq
+
+
+@nb.njit(**_JIT)
+def lam_col(lam, ra, rq, c, vec, pos):
     """Entry ``pos`` of (vec @ Lambda~) for R column c; the block of c sits contiguously in
-    vec around ``pos`` (``sum_{b >= a} vec[pos - a + b] L_f[b, a]``, or ``vec[pos] s_p``)."""
-    if c >= nR:
-        return vec[pos] * svec[c - nR]
-    f, a = rfac[c], rterm[c]
+    vec around ``pos`` (``sum_{b >= a} vec[pos - a + b] Lambda~[c - a + b, c]``)."""
+    a = ra[c]
     acc = 0.0
-    for b in range(a, fq[f]):
-        acc += vec[pos - a + b] * Ls[f, b, a]
+    for b in range(a, rq[c]):
+        acc += vec[pos - a + b] * lam[c - a + b, a]
     return acc
 
 
 @nb.njit(**_JIT)
-def lam_row2(Ls, rfac, rterm, svec, nR, c, M, row, pos):
+def lam_row2(lam, ra, c, M, row, pos):
     """Like :func:`lam_row` on row ``row`` of the matrix M (no view is created)."""
-    if c >= nR:
-        return M[row, pos] * svec[c - nR]
-    f, a = rfac[c], rterm[c]
+    a = ra[c]
     acc = 0.0
-    for b in range(a + 1):
-        acc += Ls[f, a, b] * M[row, pos - a + b]
+    for k in range(a + 1):
+        acc += lam[c, k] * M[row, pos - a + k]
     return acc
 
 
 @nb.njit(**_JIT)
-def lam_row(Ls, rfac, rterm, svec, nR, c, vec, pos):
-    """Entry ``pos`` of (Lambda~ @ vec) for R row c (``sum_{b <= a} L_f[a, b] vec[pos-a+b]``)."""
-    if c >= nR:
-        return vec[pos] * svec[c - nR]
-    f, a = rfac[c], rterm[c]
+def lam_row(lam, ra, c, vec, pos):
+    """Entry ``pos`` of (Lambda~ @ vec) for R row c (``sum_{k <= a} lam[c, k] vec[pos-a+k]``)."""
+    a = ra[c]
     acc = 0.0
-    for b in range(a + 1):
-        acc += Ls[f, a, b] * vec[pos - a + b]
+    for k in range(a + 1):
+        acc += lam[c, k] * vec[pos - a + k]
     return acc
 
 
 @nb.njit(**_JIT)
-def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR, cRy, rfac, rterm):
+def assemble(L0, lam, ra, rq, rho, mvec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR, cRy):
     """Factor the factor-0 blocks and form the Schur complement S on the rest.
 
-    Returns ``ok, C (J0,q0,q0), Ft (nnz,q0), g (J0,q0) = C^-1 u_1, u1 (J0,q0), S (R,R),
-    uRs (R) reduced right-hand side, uR (R), logdet of the factor-0 blocks``.
+    ``L0`` is the factor of ``f0`` (q0 x q0), ``lam, ra, rq`` the rest's
+    :func:`lam_table`. Returns ``ok, C (J0,q0,q0), Ft (nnz,q0), g (J0,q0) = C^-1 u_1,
+    u1 (J0,q0), S (R,R), uRs (R) reduced right-hand side, uR (R), logdet of the factor-0
+    blocks``.
     """
     J0, q0 = ZtZ0.shape[0], ZtZ0.shape[1]
     P1 = Z0tX.shape[2]
     R = CRR.shape[0]
     nR = R - P1
-    L0 = Ls[f0, :q0, :q0]
     C = np.zeros((J0, q0, q0))
     Ft = np.zeros((P0.shape[0], q0))
     g = np.zeros((J0, q0))
     u1 = np.zeros((J0, q0))
-    # rest block: S = I + rho Lam' CRR Lam (block-diagonal Lam: no views in the loops)
+    # rest block: S = I + rho Lam' CRR Lam (block-diagonal Lam)
     scalar = True  # every rest block 1 x 1 (crossed/nested intercepts): Lam is diagonal
-    for c in range(nR):
-        if fq[rfac[c]] != 1:
+    for c in range(R):
+        if rq[c] != 1:
             scalar = False
             break
     S = np.empty((R, R))
     if scalar:
-        lam = np.empty(R)
-        for c in range(R):
-            lam[c] = Ls[rfac[c], 0, 0] if c < nR else svec[c - nR]
         for r in range(R):
-            lr = rho * lam[r]
+            lr = rho * lam[r, 0]
             for c in range(R):
-                S[r, c] = lr * lam[c] * CRR[r, c]
+                S[r, c] = lr * lam[c, 0] * CRR[r, c]
             S[r, r] += 1.0
     else:
-        T1 = np.empty((R, R))
+        T1 = np.empty((R, R))  # CRR Lam
         for r in range(R):
             for c in range(R):
-                if c >= nR:
-                    T1[r, c] = CRR[r, c] * svec[c - nR]
-                else:
-                    f, a = rfac[c], rterm[c]
-                    acc = 0.0
-                    for b in range(a, fq[f]):
-                        acc += CRR[r, c - a + b] * Ls[f, b, a]
-                    T1[r, c] = acc
-        for r in range(R):
-            if r >= nR:
-                sr = rho * svec[r - nR]
+                a = ra[c]
+                acc = 0.0
+                for b in range(a, rq[c]):
+                    acc += CRR[r, c - a + b] * lam[c - a + b, a]
+                T1[r, c] = acc
+        for r in range(R):  # Lam' T1
+            a = ra[r]
+            for c in range(R):
+                S[r, c] = 0.0
+            for b in range(a, rq[r]):
+                lba = rho * lam[r - a + b, a]
                 for c in range(R):
-                    S[r, c] = sr * T1[r, c]
-            else:
-                f, a = rfac[r], rterm[r]
-                for c in range(R):
-                    S[r, c] = 0.0
-                for b in range(a, fq[f]):
-                    lba = rho * Ls[f, b, a]
-                    for c in range(R):
-                        S[r, c] += lba * T1[r - a + b, c]
+                    S[r, c] += lba * T1[r - a + b, c]
             S[r, r] += 1.0
     raw = cRy.copy()
     for r in range(R):
@@ -138,7 +146,7 @@ def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR,
             raw[r] -= CRR[r, nR + p] * mvec[p]
     uR = np.empty(R)
     for c in range(R):
-        uR[c] = lam_col(Ls, fq, rfac, rterm, svec, nR, c, raw, c)
+        uR[c] = lam_col(lam, ra, rq, c, raw, c)
     uRs = uR.copy()
     M = np.empty((q0, q0))
     SL = np.empty((q0, q0))
@@ -149,12 +157,11 @@ def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR,
     Bw = np.empty((cmax, q0))
     logdet = 0.0
     for j in range(J0):
-        Sj = ZtZ0[j]
         for a in range(q0):
             for b in range(q0):
                 acc = 0.0
                 for k in range(b, q0):
-                    acc += Sj[a, k] * L0[k, b]
+                    acc += ZtZ0[j, a, k] * L0[k, b]
                 SL[a, b] = acc
         for a in range(q0):
             for b in range(q0):
@@ -162,11 +169,10 @@ def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR,
                 for k in range(a, q0):
                     acc += L0[k, a] * SL[k, b]
                 M[a, b] = rho * acc + (1.0 if a == b else 0.0)
-        Cj = C[j]
-        if not _chol_small(M, Cj):
+        if not _chol_small(M, C, j):
             return False, C, Ft, g, u1, S, uRs, uR, 0.0
         for a in range(q0):
-            logdet += 2.0 * math.log(Cj[a, a])
+            logdet += 2.0 * math.log(C[j, a, a])
         # u1 = L0'(Z0'y - Z0'X m), g = C^-1 u1
         for a in range(q0):
             acc = Z0ty[j, a]
@@ -181,23 +187,19 @@ def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR,
         for a in range(q0):
             acc = u1[j, a]
             for k in range(a):
-                acc -= Cj[a, k] * g[j, k]
-            g[j, a] = acc / Cj[a, a]
+                acc -= C[j, a, k] * g[j, k]
+            g[j, a] = acc / C[j, a, a]
         # whitened cross block: Bw[t] = (P0 row t) Lambda~ (per column), A12 = rho L0' Bw'
         p0, p1 = pptr[j], pptr[j + 1]
         cj = p1 - p0
         for t in range(cj):
             c = pcol[p0 + t]
-            if c >= nR:
-                for a in range(q0):
-                    Bw[t, a] = P0[p0 + t, a] * svec[c - nR]
-            else:
-                f, at = rfac[c], rterm[c]
-                for a in range(q0):
-                    acc = 0.0
-                    for b in range(at, fq[f]):
-                        acc += P0[p0 + t - at + b, a] * Ls[f, b, at]
-                    Bw[t, a] = acc
+            at = ra[c]
+            for a in range(q0):
+                acc = 0.0
+                for b in range(at, rq[c]):
+                    acc += P0[p0 + t - at + b, a] * lam[c - at + b, at]
+                Bw[t, a] = acc
         for t in range(cj):
             for a in range(q0):  # Ft = C^-1 (rho L0' Bw[t]) by forward substitution
                 acc = 0.0
@@ -205,8 +207,8 @@ def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR,
                     acc += L0[k, a] * Bw[t, k]
                 acc *= rho
                 for k in range(a):
-                    acc -= Cj[a, k] * Ft[p0 + t, k]
-                Ft[p0 + t, a] = acc / Cj[a, a]
+                    acc -= C[j, a, k] * Ft[p0 + t, k]
+                Ft[p0 + t, a] = acc / C[j, a, a]
         for t in range(cj):  # rank-q0 update of the upper triangle (row-wise: cache friendly)
             ct = pcol[p0 + t]
             acc = 0.0
@@ -225,16 +227,16 @@ def assemble(Ls, fq, f0, rho, mvec, svec, ZtZ0, Z0tX, Z0ty, pptr, pcol, P0, CRR,
 
 
 @nb.njit(**_JIT)
-def back_solve(C, Ft, pcol, p0, cj, g, wR, out):
-    """out = C^-T (g - Ft_j wR[pattern]) (the factor-0 part of A^-1 u)."""
-    q0 = C.shape[0]
+def back_solve(C, j, Ft, pcol, p0, cj, g, gr, wR, out, orow):
+    """out[orow] = C_j^-T (g[gr] - Ft_j wR[pattern]) (the factor-0 part of A^-1 u)."""
+    q0 = C.shape[1]
     for a in range(q0):
-        acc = g[a]
+        acc = g[gr, a]
         for t in range(cj):
             acc -= Ft[p0 + t, a] * wR[pcol[p0 + t]]
-        out[a] = acc
+        out[orow, a] = acc
     for a in range(q0 - 1, -1, -1):
-        acc = out[a]
+        acc = out[orow, a]
         for k in range(a + 1, q0):
-            acc -= C[k, a] * out[k]
-        out[a] = acc / C[a, a]
+            acc -= C[j, k, a] * out[orow, k]
+        out[orow, a] = acc / C[j, a, a]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import xarray as xr
 
 from hiermodels.model import names
 from hiermodels.model.names import coords_of
@@ -122,6 +121,8 @@ def assemble(model, vals: dict, rb_means: dict, sample_stats, C: int, S: int, co
 
     Returns a :class:`~hiermodels.backends.trace.Trace`: the InferenceData's groups, built
     into an ``arviz.InferenceData`` only when asked (importing ArviZ costs 1-2 s)."""
+    import xarray as xr  # after the draws (imported while nutpie samples)
+
     from hiermodels.backends.trace import Trace
 
     d = model.design
