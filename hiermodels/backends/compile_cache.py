@@ -117,8 +117,12 @@ def is_warm() -> bool:
     return True
 
 
-def announce_compile(estimate_s: int = 40) -> bool:
-    """Print one line before a cold-cache compile; True if it printed."""
+def announce_compile(estimate_s: int = 70) -> bool:
+    """Print one line before a cold-cache compile; True if it printed.
+
+    ``estimate_s``: a cold first sleepstudy fit took 69 s on the 2-core reference machine
+    (47 s before the one-factor marginal kernel, ``kernels/marginal_one_nb.py``, whose
+    vectorised loops take ~11 s of LLVM time on their own)."""
     global _announced
     if _announced or is_warm():
         return False
