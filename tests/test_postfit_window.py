@@ -89,3 +89,21 @@ def test_arviz_version_is_the_installed_one_read_once():
     assert arviz_version() == version("arviz")
     assert arviz_version() == version("arviz")
     assert arviz_version.cache_info().hits >= 1
+
+
+def test_nothing_before_sampling_imports_xarray():
+    """xarray (and its dask check) is imported while nutpie samples, not before: building a
+    model and importing the samplers of the kernel path leave it unimported."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import hiermodels as hm
+        m = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
+        m.default_sampler()
+        import hiermodels.backends.kernel_sampler, hiermodels.backends.marginal_sampler
+        import hiermodels.backends.kernels.marginal_native
+        assert "xarray" not in sys.modules, [k for k in sys.modules if "xarray" in k][:3]
+        """
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
