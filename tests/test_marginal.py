@@ -14,14 +14,12 @@ import inspect
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import hiermodels as hm
 from hiermodels.backends.kernels import _raw_logp, kernel_data
 from hiermodels.backends.kernels.lapack_nb import lapack_addresses
 from hiermodels.backends.kernels.marginal_data import (
     check_marginal_identifiable,
-    fixed_design,
     marginal_data,
     marginal_layout,
     marginal_supported,
@@ -32,6 +30,7 @@ from hiermodels.backends.kernels.marginal_nb import marginal_loglik, marginal_lo
 from hiermodels.backends.kernels.priors_nb import cpc_cholesky
 from hiermodels.errors import HiermodelsError
 from hiermodels.model.layout import make_layout
+from tests.marginal_dense import dense, dense_loglik, setup_marginal
 
 ARGS = list(inspect.signature(marginal_logp.py_func).parameters)[1:]
 LL_ARGS = ("fq", "f0")
@@ -78,43 +77,8 @@ def sim():
     return df
 
 
-def _setup(formula, df):
-    m = hm.Model(formula, df)
-    lay = marginal_layout(m)
-    return m, lay, marginal_data(m, lay)
-
-
 def _logp(data):
     return lambda th: marginal_logp(th, *[data[k] for k in ARGS])
-
-
-def _full_Z(g):
-    Z = np.zeros((len(g.codes), g.n_levels * g.q))
-    for a in range(g.q):
-        Z[np.arange(len(g.codes)), g.codes * g.q + a] = g.Z[:, a]
-    return Z
-
-
-def _dense(m, data, Ls, sigma):
-    """Dense prior mean/cov of gamma = (b_1..b_F, beta), design W = [Z X], and y."""
-    d = m.design
-    W = np.column_stack([_full_Z(g) for g in d.groups] + [fixed_design(m)])
-    blocks = [np.kron(np.eye(g.n_levels), L @ L.T) for g, L in zip(d.groups, Ls, strict=True)]
-    nb = sum(b.shape[0] for b in blocks)
-    cov = np.zeros((W.shape[1], W.shape[1]))
-    k = 0
-    for b in blocks:
-        cov[k : k + len(b), k : k + len(b)] = b
-        k += len(b)
-    cov[nb:, nb:] = np.diag(data["svec"] ** 2)
-    mean = np.r_[np.zeros(nb), data["mvec"]]
-    return mean, cov, W, d.y
-
-
-def _dense_loglik(m, data, Ls, sigma):
-    mean, cov, W, y = _dense(m, data, Ls, sigma)
-    V = W @ cov @ W.T + sigma**2 * np.eye(len(y))
-    return stats.multivariate_normal(W @ mean, V).logpdf(y)
 
 
 def _thetas(lay, seed):
@@ -137,10 +101,10 @@ def _loglik(lay, data, th, lapack=True):
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_loglik_equals_dense_mvn(sim, formula):
-    m, lay, data = _setup(formula, sim)
+    m, lay, data = setup_marginal(formula, sim)
     for th in _thetas(lay, 1):
         (ll, gL, g_rho), Ls, sigma = _loglik(lay, data, th)
-        ref = _dense_loglik(m, data, [Ls[f, :q, :q] for f, q in enumerate(lay.fq)], sigma)
+        ref = dense_loglik(m, data, [Ls[f, :q, :q] for f, q in enumerate(lay.fq)], sigma)
         np.testing.assert_allclose(ll, ref, rtol=1e-8)
         (ll2, gL2, g_rho2), _, _ = _loglik(lay, data, th, lapack=False)
         np.testing.assert_allclose([ll2, g_rho2], [ll, g_rho], rtol=1e-8)
@@ -149,7 +113,7 @@ def test_loglik_equals_dense_mvn(sim, formula):
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_gradient_finite_differences(sim, formula):
-    _m, lay, data = _setup(formula, sim)
+    _m, lay, data = setup_marginal(formula, sim)
     f = _logp(data)
     for th in _thetas(lay, 2)[:2]:
         lp, g = f(th)
@@ -195,12 +159,12 @@ def _priors_reference(m, lay, th):
 
 @pytest.mark.parametrize("formula", [FORMULAS[1], FORMULAS[4]])
 def test_logp_is_marginal_plus_priors_and_jacobians(sim, formula):
-    m, lay, data = _setup(formula, sim)
+    m, lay, data = setup_marginal(formula, sim)
     diffs = []
     for th in _thetas(lay, 3)[:2]:
         Ls = stack_cholesky(lay, th)[0]
         sigma = np.exp(th[lay.aux_pos])
-        ref = _dense_loglik(m, data, [Ls[f, :q, :q] for f, q in enumerate(lay.fq)], sigma)
+        ref = dense_loglik(m, data, [Ls[f, :q, :q] for f, q in enumerate(lay.fq)], sigma)
         diffs.append(_logp(data)(th)[0] - ref - _priors_reference(m, lay, th))
     # equal up to the LKJ normalising constant, which the kernels omit
     assert abs(diffs[0] - diffs[1]) < 1e-6
@@ -250,11 +214,11 @@ def test_one_factor_equals_collapsed_with_beta_integrated(sleep, formula):
 def test_exact_draws_match_dense_conditional(sim, formula):
     """(b, beta) | y, sigma, G ~ N(Q^-1 (Sigma0^-1 mu0 + W'y / sigma^2), Q^-1),
     Q = Sigma0^-1 + W'W / sigma^2 (dense, independent of the block elimination)."""
-    m, lay, data = _setup(formula, sim)
+    m, lay, data = setup_marginal(formula, sim)
     th = _thetas(lay, 5)[0]
     Ls = stack_cholesky(lay, th)
     sigma = np.exp(th[lay.aux_pos])
-    mean0, cov0, W, y = _dense(m, data, [Ls[0, f, :q, :q] for f, q in enumerate(lay.fq)], sigma)
+    mean0, cov0, W, y = dense(m, data, [Ls[0, f, :q, :q] for f, q in enumerate(lay.fq)], sigma)
     P0inv = np.linalg.inv(cov0)
     Q = P0inv + W.T @ W / sigma**2
     cmean = np.linalg.solve(Q, P0inv @ mean0 + W.T @ y / sigma**2)
@@ -290,7 +254,7 @@ def test_confounded_factor_raises_named_error(sim):
 
 
 def test_non_finite_parameters_give_minus_inf(sim):
-    _, lay, data = _setup(FORMULAS[0], sim)
+    _, lay, data = setup_marginal(FORMULAS[0], sim)
     th = np.zeros(lay.n_dim)
     th[lay.aux_pos] = 800.0  # sigma = inf
     assert _logp(data)(th)[0] == -np.inf
@@ -318,7 +282,7 @@ def test_native_cfunc_matches_kernel(sim):
     from hiermodels.backends.kernels.marginal_native import marginal_cfunc, marginal_native_arrays
     from hiermodels.backends.kernels.native import make_table
 
-    _, lay, data = _setup(FORMULAS[4], sim)
+    _, lay, data = setup_marginal(FORMULAS[4], sim)
     arrays = marginal_native_arrays(data)
     table = make_table(arrays)
     th = _thetas(lay, 7)[0]

@@ -1,7 +1,7 @@
 """The one-factor marginal kernel (levels vectorised) against independent answers.
 
-``one_factor_loglik`` must equal the dense multivariate normal log density of y (SciPy, the
-full N x N covariance), its gradient must equal that of the general block-elimination
+``one_factor_loglik`` must equal the dense multivariate normal log density of y
+(``tests/marginal_dense.py``: SciPy, the full N x N covariance), its gradient must equal that of the general block-elimination
 kernel (``marginal_loglik``, a different algorithm) and finite differences, and the nutpie
 cfunc must return exactly what ``marginal_logp`` returns.
 """
@@ -14,20 +14,16 @@ import inspect
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
-import hiermodels as hm
 from hiermodels.backends.kernels.lapack_nb import lapack_addresses
 from hiermodels.backends.kernels.marginal_data import (
-    fixed_design,
-    marginal_data,
-    marginal_layout,
     stack_cholesky,
 )
 from hiermodels.backends.kernels.marginal_native import marginal_cfunc, marginal_native_arrays
 from hiermodels.backends.kernels.marginal_nb import marginal_loglik, marginal_logp
 from hiermodels.backends.kernels.marginal_one_nb import one_factor_loglik
 from hiermodels.backends.kernels.native import make_table
+from tests.marginal_dense import dense_loglik, setup_marginal
 
 ARGS = list(inspect.signature(marginal_logp.py_func).parameters)[1:]
 STATS = ("yty", "N", "ZtZ0", "Z0tX", "Z0ty", "pptr", "pcol", "P0", "CRR", "cRy", "rfac", "rterm")
@@ -55,12 +51,6 @@ def sim():
     return df
 
 
-def _setup(formula, df):
-    m = hm.Model(formula, df)
-    lay = marginal_layout(m)
-    return m, lay, marginal_data(m, lay)
-
-
 def _thetas(lay, seed):
     rng = np.random.default_rng(seed)
     th = [rng.normal(0, 0.7, lay.n_dim) for _ in range(3)]
@@ -73,25 +63,10 @@ def _one(data, L, rho, lapack):
     return one_factor_loglik(L, rho, *args, lapack)
 
 
-def _dense_loglik(m, data, L, sigma):
-    """log N(y | Xm, X D^2 X' + Z (I (x) LL') Z' + sigma^2 I) with the N x N covariance."""
-    g = m.design.groups[0]
-    Z = np.zeros((len(g.codes), g.n_levels * g.q))
-    for a in range(g.q):
-        Z[np.arange(len(g.codes)), g.codes * g.q + a] = g.Z[:, a]
-    X = fixed_design(m)
-    V = (
-        Z @ np.kron(np.eye(g.n_levels), L @ L.T) @ Z.T
-        + X @ np.diag(data["svec"] ** 2) @ X.T
-        + sigma**2 * np.eye(len(m.design.y))
-    )
-    return stats.multivariate_normal(X @ data["mvec"], V).logpdf(m.design.y)
-
-
 @pytest.mark.parametrize("formula", FORMULAS)
 @pytest.mark.parametrize("lapack", [True, False])
 def test_equals_dense_mvn_and_general_kernel(sim, formula, lapack):
-    m, lay, data = _setup(formula, sim)
+    m, lay, data = setup_marginal(formula, sim)
     q = lay.fq[0]
     # SciPy's dpotrf/dpotri at every size, or the plain numba loops
     addr = lapack_addresses(min_n=0) if lapack else np.zeros(3, dtype=np.int64)
@@ -99,7 +74,7 @@ def test_equals_dense_mvn_and_general_kernel(sim, formula, lapack):
         Ls = stack_cholesky(lay, th)[0]
         sigma = float(np.exp(th[lay.aux_pos]))
         ll, gL, g_rho = _one(data, np.ascontiguousarray(Ls[0]), sigma**-2, addr)
-        np.testing.assert_allclose(ll, _dense_loglik(m, data, Ls[0, :q, :q], sigma), rtol=1e-9)
+        np.testing.assert_allclose(ll, dense_loglik(m, data, [Ls[0, :q, :q]], sigma), rtol=1e-9)
         args = [data[k] for k in STATS]
         ref = marginal_loglik(Ls, data["fq"], data["f0"], sigma**-2, data["mvec"], data["svec"],
                               *args, addr)  # fmt: skip
@@ -113,7 +88,7 @@ def test_equals_dense_mvn_and_general_kernel(sim, formula, lapack):
 
 @pytest.mark.parametrize("formula", FORMULAS[2:])
 def test_logp_gradient_finite_differences(sim, formula):
-    _m, lay, data = _setup(formula, sim)
+    _m, lay, data = setup_marginal(formula, sim)
 
     def f(th):
         return marginal_logp(th, *[data[k] for k in ARGS])
@@ -129,7 +104,7 @@ def test_logp_gradient_finite_differences(sim, formula):
 
 
 def test_not_positive_definite_or_bad_rho_is_minus_inf(sim):
-    _m, _lay, data = _setup(FORMULAS[1], sim)
+    _m, _lay, data = setup_marginal(FORMULAS[1], sim)
     L = np.eye(2)
     addr = lapack_addresses()
     for rho in (0.0, -1.0, np.inf, np.nan):
@@ -139,7 +114,7 @@ def test_not_positive_definite_or_bad_rho_is_minus_inf(sim):
 
 def test_native_cfunc_one_factor(sim):
     """The nutpie cfunc (user_data table, now with the level-last arrays) = the kernel."""
-    _m, lay, data = _setup(FORMULAS[2], sim)
+    _m, lay, data = setup_marginal(FORMULAS[2], sim)
     arrays = marginal_native_arrays(data)  # the table points into these: keep them alive
     table = make_table(arrays)
     x = np.ascontiguousarray(_thetas(lay, 7)[0])

@@ -65,8 +65,11 @@ from hiermodels.backends.kernels.marginal_schur_nb import (
     lam_row,
     lam_row2,
     lam_table,
+    loglik_value,
+    residual_ss,
+    rho_gradient,
 )
-from hiermodels.backends.kernels.priors_nb import LOG_2PI, log_positive
+from hiermodels.backends.kernels.priors_nb import log_positive
 
 _JIT = dict(cache=True, error_model="numpy", nogil=True)
 
@@ -123,11 +126,7 @@ def marginal_loglik(
     )
     if not (ok and _all_finite(S)):
         return -np.inf, gLs, 0.0
-    rr = yty
-    for p in range(P1):
-        rr -= 2.0 * mvec[p] * cRy[nR + p]
-        for p2 in range(P1):
-            rr += mvec[p] * CRR[nR + p, nR + p2] * mvec[p2]
+    rr = residual_ss(yty, mvec, CRR, cRy, nR)
     if not potrf_upper(S, lapack):  # in place: upper triangle of S is U, S = U'U
         return -np.inf, gLs, 0.0
     for a in range(R):
@@ -143,7 +142,7 @@ def marginal_loglik(
     for c in range(R):
         quad += uR[c] * wR[c]
         ww += wR[c] * wR[c]
-    ll = -0.5 * (N * LOG_2PI - N * math.log(rho) + logdet + rho * rr - rho * rho * quad)
+    ll = loglik_value(N, rho, logdet, rr, quad)
 
     # ---- gradient: v = Lambda~ w (raw scale), t = Z'(r - rho W w), Gamma_f (selected inverse)
     vR = np.empty(R)
@@ -278,7 +277,7 @@ def marginal_loglik(
             for b in range(qmax):
                 gLs[f, a, b] -= rho * G1[f, a, b]
     K = J0 * q0 + R
-    g_rho = 0.5 * (N / rho - (K - trA) / rho - rr + rho * quad + rho * ww)
+    g_rho = rho_gradient(N, rho, K, trA, rr, quad, ww)
     return ll, gLs, g_rho
 
 

@@ -42,7 +42,7 @@ import numba as nb
 import numpy as np
 
 from hiermodels.backends.kernels.lapack_nb import potrf_upper, potri_full, solve_upper
-from hiermodels.backends.kernels.priors_nb import LOG_2PI
+from hiermodels.backends.kernels.marginal_schur_nb import loglik_value, residual_ss, rho_gradient
 
 _JIT = dict(cache=True, error_model="numpy", nogil=True)
 
@@ -99,7 +99,8 @@ def one_factor_loglik(L, rho, mvec, svec, yty, N, zz, zx, e, CRR, cRy, lapack):
             lka = L[k, a]
             for j in range(J):
                 u[a, j] += lka * e[k, j]
-    g = _forward(C, u)
+    g = u.copy()
+    _forward(C, g.reshape((q, 1, J)))
     Ft = np.zeros((q, P, J))
     for a in range(q):
         for t in range(P):
@@ -107,25 +108,16 @@ def one_factor_loglik(L, rho, mvec, svec, yty, N, zz, zx, e, CRR, cRy, lapack):
                 c = rho * svec[t] * L[k, a]
                 for j in range(J):
                     Ft[a, t, j] += c * zx[k, t, j]
-    for a in range(q):  # forward substitution, column by column of Ft
-        for k in range(a):
-            for t in range(P):
-                for j in range(J):
-                    Ft[a, t, j] -= C[a, k, j] * Ft[k, t, j]
-        for t in range(P):
-            for j in range(J):
-                Ft[a, t, j] /= C[a, a, j]
+    _forward(C, Ft)
     # S = I + rho D X'X D - sum_j Ft_j'Ft_j; uR = D(X'y - X'X m); uRs = uR - sum_j Ft_j'g_j
     S = np.empty((P, P))
     uR = np.empty(P)
     uRs = np.empty(P)
-    rr = yty
+    rr = residual_ss(yty, mvec, CRR, cRy, 0)
     for t in range(P):
         acc = cRy[t]
         for t2 in range(P):
             acc -= CRR[t, t2] * mvec[t2]
-            rr += mvec[t] * CRR[t, t2] * mvec[t2]
-        rr -= 2.0 * mvec[t] * cRy[t]
         uR[t] = svec[t] * acc
         acc = uR[t]
         for a in range(q):
@@ -154,7 +146,7 @@ def one_factor_loglik(L, rho, mvec, svec, yty, N, zz, zx, e, CRR, cRy, lapack):
         for t in range(P):
             for j in range(J):
                 W[a, j] -= Ft[a, t, j] * wR[t]
-    _backward(C, W)
+    _backward(C, W.reshape((q, 1, J)))
     quad, ww = 0.0, 0.0
     for a in range(q):
         for j in range(J):
@@ -163,7 +155,7 @@ def one_factor_loglik(L, rho, mvec, svec, yty, N, zz, zx, e, CRR, cRy, lapack):
     for t in range(P):
         quad += uR[t] * wR[t]
         ww += wR[t] * wR[t]
-    ll = -0.5 * (N * LOG_2PI - N * math.log(rho) + logdet + rho * rr - rho * rho * quad)
+    ll = loglik_value(N, rho, logdet, rr, quad)
 
     # ---- gradient
     potri_full(S, lapack)  # in place: S^-1
@@ -172,14 +164,7 @@ def one_factor_loglik(L, rho, mvec, svec, yty, N, zz, zx, e, CRR, cRy, lapack):
         trA += S[t, t]
     # H = C^-T Ft (per column t), SpT[b, t] = -(S^-1 H')[t, b]  (Sigma_{R, j}')
     H = Ft.copy()
-    for a in range(q - 1, -1, -1):
-        for k in range(a + 1, q):
-            for t in range(P):
-                for j in range(J):
-                    H[a, t, j] -= C[k, a, j] * H[k, t, j]
-        for t in range(P):
-            for j in range(J):
-                H[a, t, j] /= C[a, a, j]
+    _backward(C, H)
     SpT = np.zeros((q, P, J))
     for b in range(q):
         for t in range(P):
@@ -249,31 +234,33 @@ def one_factor_loglik(L, rho, mvec, svec, yty, N, zz, zx, e, CRR, cRy, lapack):
                 acc += tv[a, j] * W[b, j]
             gL[a, b] = rho * rho * acc - rho * G
     K = J * q + P
-    g_rho = 0.5 * (N / rho - (K - trA) / rho - rr + rho * quad + rho * ww)
+    g_rho = rho_gradient(N, rho, K, trA, rr, quad, ww)
     return ll, gL, g_rho
 
 
 @nb.njit(**_JIT)
-def _forward(C, u):
-    """x with C_j x_j = u_j for every level j (C lower, level-last)."""
-    q, J = u.shape
-    x = u.copy()
+def _forward(C, x):
+    """In place: x[:, t, j] <- C_j^-1 x[:, t, j] for every column t and level j (x: q, T, J)."""
+    q, T, J = x.shape
     for a in range(q):
         for k in range(a):
+            for t in range(T):
+                for j in range(J):
+                    x[a, t, j] -= C[a, k, j] * x[k, t, j]
+        for t in range(T):
             for j in range(J):
-                x[a, j] -= C[a, k, j] * x[k, j]
-        for j in range(J):
-            x[a, j] /= C[a, a, j]
-    return x
+                x[a, t, j] /= C[a, a, j]
 
 
 @nb.njit(**_JIT)
 def _backward(C, x):
-    """In place: x_j <- C_j^-T x_j for every level j."""
-    q, J = x.shape
+    """In place: x[:, t, j] <- C_j^-T x[:, t, j] for every column t and level j."""
+    q, T, J = x.shape
     for a in range(q - 1, -1, -1):
         for k in range(a + 1, q):
+            for t in range(T):
+                for j in range(J):
+                    x[a, t, j] -= C[k, a, j] * x[k, t, j]
+        for t in range(T):
             for j in range(J):
-                x[a, j] -= C[k, a, j] * x[k, j]
-        for j in range(J):
-            x[a, j] /= C[a, a, j]
+                x[a, t, j] /= C[a, a, j]

@@ -1,4 +1,5 @@
-r"""Block elimination for :mod:`.marginal_nb`: factor-0 blocks, Schur complement, solves.
+r"""Block elimination for :mod:`.marginal_nb`: factor-0 blocks, Schur complement, solves,
+and the likelihood terms it shares with :mod:`.marginal_one_nb`.
 
 Notation as in :mod:`.marginal_nb`. "R" is the rest: the effects of every factor but
 ``f0`` (level-major, terms contiguous: column ``c`` has factor ``rfac[c]`` and term
@@ -14,7 +15,33 @@ import math
 import numba as nb
 import numpy as np
 
+from hiermodels.backends.kernels.priors_nb import LOG_2PI
+
 _JIT = dict(cache=True, error_model="numpy", nogil=True)
+
+
+@nb.njit(**_JIT)
+def residual_ss(yty, mvec, CRR, cRy, nR):
+    """r'r for r = y - Xm, from y'y and the fixed block (from ``nR`` on) of CRR and cRy."""
+    P1 = mvec.shape[0]
+    rr = yty
+    for p in range(P1):
+        rr -= 2.0 * mvec[p] * cRy[nR + p]
+        for p2 in range(P1):
+            rr += mvec[p] * CRR[nR + p, nR + p2] * mvec[p2]
+    return rr
+
+
+@nb.njit(**_JIT)
+def loglik_value(N, rho, logdet, rr, quad):
+    """-1/2 [N log 2 pi - N log rho + log|A| + rho r'r - rho^2 u'w] (:mod:`.marginal_nb`)."""
+    return -0.5 * (N * LOG_2PI - N * math.log(rho) + logdet + rho * rr - rho * rho * quad)
+
+
+@nb.njit(**_JIT)
+def rho_gradient(N, rho, K, trA, rr, quad, ww):
+    """d ll / d rho = 1/2 [N/rho - (K - tr Sigma)/rho - r'r + rho u'w + rho w'w]."""
+    return 0.5 * (N / rho - (K - trA) / rho - rr + rho * quad + rho * ww)
 
 
 @nb.njit(**_JIT)
